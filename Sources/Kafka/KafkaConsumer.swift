@@ -18,9 +18,9 @@ public protocol KafkaRebalanceListener: Sendable {
 /// of every record below it are acknowledged, which gives at-least-once delivery. A dedicated
 /// thread runs `rd_kafka_consumer_poll` and hands records to `next()` through a bounded buffer.
 public final class KafkaConsumer: Sendable {
-    private let client: RdKafkaClient
-    private let channel: RecordChannel
-    private let poller = Mutex<PollingThread?>(nil)
+    let client: RdKafkaClient
+    let channel: RecordChannel
+    let poller = Mutex<PollingThread?>(nil)
     private let closed = Atomic<Bool>(false)
     public let groupID: String
 
@@ -68,7 +68,7 @@ public final class KafkaConsumer: Sendable {
         startPolling()
     }
 
-    private func startPolling() {
+    func startPolling() {
         let handle = UncheckedHandle(client: client)
         let channel = self.channel
         let logger = client.context.logger
@@ -213,5 +213,66 @@ private let rebalanceCallback: @convention(c) (OpaquePointer?, rd_kafka_resp_err
     default:
         context.logger.error("rebalance error: \(String(cString: rd_kafka_err2str(err)))")
         _ = rd_kafka_assign(rk, nil)
+    }
+}
+
+extension KafkaConsumer {
+    /// Stops fetching and ends `next()` (records not yet handed out are dropped, uncommitted,
+    /// so the group delivers them again). The member stays in the group until `close()`,
+    /// so the caller can still commit what it finishes.
+    public func stopFetching() {
+        let thread = poller.withLock { $0 }
+        thread?.requestStop()
+        channel.finish()
+    }
+}
+
+extension KafkaConsumer {
+    /// Reads `offsets` directly, without group membership or rebalancing (a reply reader that
+    /// must see everything from a known point on). Call instead of `subscribe`.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        let list = Self.makeList(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(client.pointer, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consume, err, context: "assign")
+        }
+        startPolling()
+    }
+
+    /// The current end offset (high watermark) of each partition of `topic`.
+    public func endOffsets(topic: String, timeout: Duration = .seconds(5)) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let handle = UncheckedHandle(client: client)
+        let ms = Int32(timeout.components.seconds * 1000)
+        let result: Result<[TopicPartition: Int64], KafkaError> = await BlockingThread.run(name: "kafka-watermarks") {
+            let rk = handle.client.pointer
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
+                return .failure(KafkaError(.consume, "topic handle for \(topic)"))
+            }
+            defer { rd_kafka_topic_destroy(rkt) }
+            let err = rd_kafka_metadata(rk, 0, rkt, &metadata, ms)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                return .failure(KafkaError.rd(.consume, err, context: "metadata for \(topic)"))
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                let topicErr = metadata.pointee.topic_cnt == 1 ? metadata.pointee.topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                return .failure(KafkaError.rd(.consume, topicErr, context: "topic \(topic)"))
+            }
+            var offsets: [TopicPartition: Int64] = [:]
+            for index in 0..<Int(metadata.pointee.topics[0].partition_cnt) {
+                let partition = metadata.pointee.topics[0].partitions[index].id
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let wm = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, ms)
+                if wm != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    return .failure(KafkaError.rd(.consume, wm, context: "watermarks \(topic)[\(partition)]"))
+                }
+                offsets[TopicPartition(topic, partition)] = high
+            }
+            return .success(offsets)
+        }
+        return try result.get()
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// A dedicated thread serves librdkafka's delivery reports (`rd_kafka_poll`) and resumes the
 /// waiting callers, so no Swift task ever blocks inside librdkafka.
 public final class KafkaProducer: Sendable {
-    private let client: RdKafkaClient
+    let client: RdKafkaClient
     private let poller: PollingThread
     private let closed = Atomic<Bool>(false)
 
@@ -147,5 +147,27 @@ private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointe
         continuation.resume(throwing: KafkaError.rd(.delivery, m.err, context: "delivery to \(topic)"))
     } else {
         continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))
+    }
+}
+
+extension KafkaProducer {
+    /// Fetches metadata for `topics` so the first record does not wait for leader discovery
+    /// and broker connections (a fresh client otherwise holds it for up to a second).
+    public func prepare(topics: [String], timeout: Duration = .seconds(5)) async throws(KafkaError) {
+        let handle = UncheckedHandle(client: client)
+        let ms = Int32(timeout.components.seconds * 1000)
+        for topic in topics {
+            let err = await BlockingThread.run(name: "kafka-prepare") { () -> rd_kafka_resp_err_t in
+                guard let rkt = rd_kafka_topic_new(handle.client.pointer, topic, nil) else { return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC }
+                defer { rd_kafka_topic_destroy(rkt) }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let err = rd_kafka_metadata(handle.client.pointer, 0, rkt, &metadata, ms)
+                if let metadata { rd_kafka_metadata_destroy(metadata) }
+                return err
+            }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rd(.produce, err, context: "metadata for \(topic)")
+            }
+        }
     }
 }

@@ -1,0 +1,221 @@
+import Foundation
+
+/// Kafka connection settings. `bootstrap_servers: auto` finds the dev cluster on its own.
+public struct KafkaSettings: Sendable, Decodable {
+    /// `auto`: `$SWITCHBOARD_KAFKA_BOOTSTRAP`, else the address `switchboard dev kafka` wrote
+    /// in the state directory, else `127.0.0.1:9092`.
+    public var bootstrapServers: String = "auto"
+    /// librdkafka properties for every client (SASL, TLS, ...); `${VAR}` reads the environment.
+    public var properties: [String: String] = [:]
+    public var consumerProperties: [String: String] = [:]
+    public var producerProperties: [String: String] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case bootstrapServers = "bootstrap_servers", properties
+        case consumerProperties = "consumer_properties", producerProperties = "producer_properties"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bootstrapServers = try c.decodeIfPresent(String.self, forKey: .bootstrapServers) ?? "auto"
+        properties = try c.decodeIfPresent([String: String].self, forKey: .properties) ?? [:]
+        consumerProperties = try c.decodeIfPresent([String: String].self, forKey: .consumerProperties) ?? [:]
+        producerProperties = try c.decodeIfPresent([String: String].self, forKey: .producerProperties) ?? [:]
+    }
+}
+
+/// Redis connection settings.
+public struct RedisSettings: Sendable, Decodable {
+    public var url: String = "redis://127.0.0.1:6379"
+    public var poolSize: Int = 8
+    public var commandTimeoutMs: Int = 500
+    /// Environment variable holding the password, if any.
+    public var passwordEnv: String?
+
+    enum CodingKeys: String, CodingKey {
+        case url, poolSize = "pool_size", commandTimeoutMs = "command_timeout_ms", passwordEnv = "password_env"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        url = try c.decodeIfPresent(String.self, forKey: .url) ?? url
+        poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? poolSize
+        commandTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .commandTimeoutMs) ?? commandTimeoutMs
+        passwordEnv = try c.decodeIfPresent(String.self, forKey: .passwordEnv)
+    }
+}
+
+/// Where a process serves `/metrics`, `/healthz` and `/readyz`.
+public struct MetricsSettings: Sendable, Decodable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (printed at start-up).
+    public var port: Int = 9464
+    public var enabled: Bool = true
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+    }
+
+    enum CodingKeys: String, CodingKey { case host, port, enabled }
+}
+
+/// The topic names the pipeline uses; the defaults are the published contracts.
+public struct TopicNames: Sendable, Decodable {
+    public var requests = "llm.requests.v1"
+    public var complete = "llm.complete.v1"
+    public var results = "llm.results.v1"
+    public var usage = "llm.usage.v1"
+    public var deadLetter = "llm.dlq.v1"
+
+    enum CodingKeys: String, CodingKey {
+        case requests, complete, results, usage, deadLetter = "dead_letter"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        requests = try c.decodeIfPresent(String.self, forKey: .requests) ?? requests
+        complete = try c.decodeIfPresent(String.self, forKey: .complete) ?? complete
+        results = try c.decodeIfPresent(String.self, forKey: .results) ?? results
+        usage = try c.decodeIfPresent(String.self, forKey: .usage) ?? usage
+        deadLetter = try c.decodeIfPresent(String.self, forKey: .deadLetter) ?? deadLetter
+    }
+}
+
+/// A tenant and its API keys. Keys are stored only as SHA-256 hashes.
+public struct TenantConfig: Sendable, Decodable {
+    public var id: String
+    public var keys: [APIKeyConfig]
+    /// Topics this tenant may ask replies to be written to.
+    public var replyTopics: [String]
+
+    enum CodingKeys: String, CodingKey { case id, keys, replyTopics = "reply_topics" }
+
+    public init(id: String, keys: [APIKeyConfig], replyTopics: [String] = []) {
+        self.id = id
+        self.keys = keys
+        self.replyTopics = replyTopics
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        keys = try c.decodeIfPresent([APIKeyConfig].self, forKey: .keys) ?? []
+        replyTopics = try c.decodeIfPresent([String].self, forKey: .replyTopics) ?? []
+    }
+}
+
+/// One API key: an id for logs and usage, and the hex SHA-256 of the secret.
+public struct APIKeyConfig: Sendable, Decodable {
+    public var id: String
+    public var sha256: String
+
+    public init(id: String, sha256: String) {
+        self.id = id
+        self.sha256 = sha256
+    }
+}
+
+/// An upstream model provider.
+public struct ProviderConfig: Sendable, Decodable {
+    public enum Kind: String, Sendable, Decodable {
+        case openai
+        case openaiCompatible = "openai-compatible"
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var baseURL: String
+    /// Environment variable holding the provider's API key; never the key itself.
+    public var apiKeyEnv: String?
+    public var timeoutMs: Int
+    public var connectTimeoutMs: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, baseURL = "base_url", apiKeyEnv = "api_key_env", timeoutMs = "timeout_ms", connectTimeoutMs = "connect_timeout_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .openaiCompatible
+        baseURL = try c.decode(String.self, forKey: .baseURL)
+        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
+        timeoutMs = try c.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? 60_000
+        connectTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .connectTimeoutMs) ?? 2_000
+    }
+}
+
+/// A model in the catalog: which provider serves it, under what name, at what price.
+public struct ModelConfig: Sendable, Decodable {
+    public var name: String
+    public var provider: String
+    /// The provider's own model name (defaults to `name`).
+    public var providerModel: String
+    public var inputPrice: Price
+    public var outputPrice: Price
+    public var aliases: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case name, provider, providerModel = "provider_model"
+        case inputPrice = "input_usd_per_mtok", outputPrice = "output_usd_per_mtok", aliases
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        provider = try c.decode(String.self, forKey: .provider)
+        providerModel = try c.decodeIfPresent(String.self, forKey: .providerModel) ?? name
+        inputPrice = try c.decodeIfPresent(Price.self, forKey: .inputPrice) ?? Price(picoUSDPerToken: 0)
+        outputPrice = try c.decodeIfPresent(Price.self, forKey: .outputPrice) ?? Price(picoUSDPerToken: 0)
+        aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
+    }
+}
+
+/// Limits the gateway enforces before anything else sees a request.
+public struct GatewaySettings: Sendable, Decodable {
+    public var maxRequestBytes = 1_048_576
+    public var maxMessages = 256
+    public var maxTokensLimit = 32_768
+
+    enum CodingKeys: String, CodingKey {
+        case maxRequestBytes = "max_request_bytes", maxMessages = "max_messages", maxTokensLimit = "max_tokens_limit"
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxRequestBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? maxRequestBytes
+        maxMessages = try c.decodeIfPresent(Int.self, forKey: .maxMessages) ?? maxMessages
+        maxTokensLimit = try c.decodeIfPresent(Int.self, forKey: .maxTokensLimit) ?? maxTokensLimit
+    }
+}
+
+/// How the completer works through its partitions.
+public struct CompleterSettings: Sendable, Decodable {
+    /// Records of one partition in flight at once before the partition is paused.
+    public var window = 1000
+    /// Records in flight across all partitions of the process.
+    public var maxInFlight = 4000
+
+    enum CodingKeys: String, CodingKey { case window, maxInFlight = "max_in_flight" }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? window
+        maxInFlight = try c.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
+    }
+}

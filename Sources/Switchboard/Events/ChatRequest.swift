@@ -1,0 +1,34 @@
+/// An OpenAI chat-completions shaped request: the value of `llm.requests.v1`.
+public struct ChatRequest: Sendable, Codable, Equatable {
+    public var model: String?
+    public var messages: [ChatMessage]
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var stream: Bool?
+    public var metadata: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, maxTokens = "max_tokens", temperature, stream, metadata
+    }
+
+    public init(model: String? = nil, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
+                stream: Bool? = nil, metadata: [String: String]? = nil) {
+        self.model = model
+        self.messages = messages
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.stream = stream
+        self.metadata = metadata
+    }
+}
+
+/// One chat turn.
+public struct ChatMessage: Sendable, Codable, Equatable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}

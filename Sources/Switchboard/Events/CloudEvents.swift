@@ -1,0 +1,69 @@
+import Foundation
+import Kafka
+
+/// Header names of the CloudEvents 1.0 Kafka binding (binary mode) and Switchboard's extensions.
+public enum CEHeader {
+    public static let specVersion = "ce_specversion"
+    public static let id = "ce_id"
+    public static let source = "ce_source"
+    public static let type = "ce_type"
+    public static let time = "ce_time"
+    public static let contentType = "content-type"
+    public static let replyTo = "ce_replyto"
+    public static let deadline = "ce_deadline"
+    public static let traceParent = "ce_traceparent"
+    public static let traceState = "ce_tracestate"
+    public static let requestID = "ce_requestid"
+    /// The credential: read by the gateway and never forwarded past it.
+    public static let authorization = "authorization"
+}
+
+/// Builds the headers of an event Switchboard emits.
+public struct EventHeaders: Sendable {
+    public static let source = "switchboard"
+
+    /// Headers for a new event of `type`; `id` defaults to a fresh UUID.
+    public static func make(type: String, id: String = UUID().uuidString.lowercased(), source: String = source,
+                            extra: [KafkaHeader] = []) -> [KafkaHeader] {
+        [
+            KafkaHeader(CEHeader.specVersion, "1.0"),
+            KafkaHeader(CEHeader.id, id),
+            KafkaHeader(CEHeader.source, source),
+            KafkaHeader(CEHeader.type, type),
+            KafkaHeader(CEHeader.time, Timestamp.iso8601(Date())),
+            KafkaHeader(CEHeader.contentType, "application/json"),
+        ] + extra
+    }
+
+    /// Trace headers carried from `record` unchanged, so a trace spans the whole pipeline.
+    public static func trace(from record: KafkaRecord) -> [KafkaHeader] {
+        record.headers.filter { $0.name == CEHeader.traceParent || $0.name == CEHeader.traceState }
+    }
+}
+
+/// Time helpers for events.
+public enum Timestamp {
+    public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    public static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+}
+
+/// The JSON coders every event goes through: stable key order, no escaped slashes.
+public enum EventCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        // Encoding our own value types cannot fail: they hold only strings, numbers and arrays.
+        (try? Array(encoder().encode(value))) ?? Array("{}".utf8)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}

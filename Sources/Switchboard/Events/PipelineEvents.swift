@@ -1,0 +1,146 @@
+/// What the gateway forwards to the completer (`llm.complete.v1`): the authenticated,
+/// validated request without its credential.
+public struct CompletionTask: Sendable, Codable {
+    public var requestID: String
+    public var principal: Principal
+    public var apiVersion: String
+    public var replyTo: String
+    public var deadlineMs: Int64?
+    public var receivedAtMs: Int64
+    public var request: ChatRequest
+    public var timings: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", principal, apiVersion = "api_version", replyTo = "reply_to"
+        case deadlineMs = "deadline_ms", receivedAtMs = "received_at_ms", request, timings
+    }
+}
+
+/// The reply a caller receives on its reply-to topic (`llm.results.v1`).
+public struct Reply: Sendable, Codable, Equatable {
+    public var requestID: String
+    public var status: Status
+    public var apiVersion: String
+    public var error: ReplyError?
+    public var provider: String?
+    public var model: String?
+    public var choices: [Choice]?
+    public var usage: Usage?
+    public var timings: [String: Double]
+
+    public enum Status: String, Sendable, Codable { case ok, error }
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", status, apiVersion = "api_version", error, provider, model, choices, usage, timings
+    }
+
+    public init(requestID: String, status: Status, apiVersion: String = "v1", error: ReplyError? = nil,
+                provider: String? = nil, model: String? = nil, choices: [Choice]? = nil, usage: Usage? = nil,
+                timings: [String: Double] = [:]) {
+        self.requestID = requestID
+        self.status = status
+        self.apiVersion = apiVersion
+        self.error = error
+        self.provider = provider
+        self.model = model
+        self.choices = choices
+        self.usage = usage
+        self.timings = timings
+    }
+
+    /// An error reply.
+    public static func failure(requestID: String, _ error: ReplyError, timings: [String: Double] = [:]) -> Reply {
+        Reply(requestID: requestID, status: .error, error: error, timings: timings)
+    }
+}
+
+/// A stable error code, a message telling the caller what to do, and when to retry.
+public struct ReplyError: Sendable, Codable, Equatable, Error {
+    public var code: Code
+    public var message: String
+    public var retryAfterMs: Int?
+
+    public enum Code: String, Sendable, Codable {
+        case invalidRequest = "invalid_request"
+        case unauthorized
+        case forbidden
+        case payloadTooLarge = "payload_too_large"
+        case rateLimited = "rate_limited"
+        case budgetExceeded = "budget_exceeded"
+        case unsupportedVersion = "unsupported_version"
+        case unknownModel = "unknown_model"
+        case deadlineExceeded = "deadline_exceeded"
+        case providerUnavailable = "provider_unavailable"
+        case providerError = "provider_error"
+        case providerTimeout = "provider_timeout"
+        case internalError = "internal_error"
+    }
+
+    enum CodingKeys: String, CodingKey { case code, message, retryAfterMs = "retry_after_ms" }
+
+    public init(_ code: Code, _ message: String, retryAfterMs: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.retryAfterMs = retryAfterMs
+    }
+}
+
+/// One generated answer.
+public struct Choice: Sendable, Codable, Equatable {
+    public var index: Int
+    public var message: ChatMessage
+    public var finishReason: String?
+
+    enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason" }
+
+    public init(index: Int, message: ChatMessage, finishReason: String?) {
+        self.index = index
+        self.message = message
+        self.finishReason = finishReason
+    }
+}
+
+/// Tokens and their exact cost.
+public struct Usage: Sendable, Codable, Equatable {
+    public var inputTokens: Int
+    public var outputTokens: Int
+    /// Exact cost in pico-USD (10⁻¹² USD).
+    public var costPicoUSD: Int64
+    /// The same cost as a decimal string, for people.
+    public var costUSD: String
+
+    enum CodingKeys: String, CodingKey {
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd", costUSD = "cost_usd"
+    }
+
+    public init(inputTokens: Int, outputTokens: Int, costPicoUSD: Int64) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costPicoUSD = costPicoUSD
+        self.costUSD = Money.usdString(picoUSD: costPicoUSD)
+    }
+}
+
+/// One per request, success or failure, on `llm.usage.v1`: everything but content.
+public struct UsageEvent: Sendable, Codable, Equatable {
+    public var requestID: String
+    public var tenant: String?
+    public var keyID: String?
+    public var status: Reply.Status
+    public var errorCode: String?
+    public var stage: String
+    public var provider: String?
+    public var model: String?
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var costPicoUSD: Int64
+    public var latencyMs: Double
+    public var providerLatencyMs: Double?
+    public var timestampMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", tenant, keyID = "key_id", status, errorCode = "error_code", stage, provider, model
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd"
+        case latencyMs = "latency_ms", providerLatencyMs = "provider_latency_ms", timestampMs = "timestamp_ms"
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// Waits for replies on a reply topic, matched to requests by request id.
+///
+/// It reads every partition of the topic from the end offsets it saw before the first request
+/// was sent (assignment, not group membership, so there is no rebalance delay and no reply is
+/// missed). Used by `submit`, the HTTP ingress and the benchmarks.
+public final class ReplyReader: Sendable {
+    public struct Arrival: Sendable {
+        public var record: KafkaRecord
+        public var receivedAt: ContinuousClock.Instant
+    }
+
+    private let consumer: KafkaConsumer
+    /// Waiters and replies that arrived before their waiter, under one lock so a reply can
+    /// never slip between the two.
+    private struct Rendezvous {
+        var waiting: [String: CheckedContinuation<Arrival, any Error>] = [:]
+        var early: [String: Arrival] = [:]
+    }
+    private let rendezvous = Mutex(Rendezvous())
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let onArrival: (@Sendable (Arrival) -> Void)?
+    public let topic: String
+
+    /// Starts reading `topic` from its current end. `onArrival` sees every record (benchmarks).
+    public init(configuration: KafkaConfiguration, topic: String, logger: Logger,
+                onArrival: (@Sendable (Arrival) -> Void)? = nil) async throws(KafkaError) {
+        consumer = try KafkaConsumer(configuration: configuration, groupID: "switchboard-reply-\(UUID().uuidString.prefix(8))", logger: logger)
+        self.topic = topic
+        self.onArrival = onArrival
+        let offsets = try await consumer.endOffsets(topic: topic)
+        try consumer.assign(offsets)
+        let consumer = self.consumer
+        let reader = Task { [weak self] in
+            while let record = await consumer.next() {
+                self?.deliver(Arrival(record: record, receivedAt: .now))
+            }
+        }
+        task.withLock { $0 = reader }
+    }
+
+    private func deliver(_ arrival: Arrival) {
+        onArrival?(arrival)
+        guard let id = arrival.record.header(CEHeader.requestID) else { return }
+        let keepEarly = onArrival == nil
+        let continuation = rendezvous.withLock { r -> CheckedContinuation<Arrival, any Error>? in
+            if let continuation = r.waiting.removeValue(forKey: id) { return continuation }
+            // A reply can beat the caller's wait; keep it (bounded) for `wait(for:)`.
+            if keepEarly {
+                if r.early.count > 10_000 { r.early.removeAll() }
+                r.early[id] = arrival
+            }
+            return nil
+        }
+        continuation?.resume(returning: arrival)
+    }
+
+    /// The reply record for `requestID`, or a timeout error after `timeout`.
+    public func wait(for requestID: String, timeout: Duration) async throws -> Arrival {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            if let continuation = self?.rendezvous.withLock({ $0.waiting.removeValue(forKey: requestID) }) {
+                continuation.resume(throwing: ReplyTimeout(requestID: requestID, timeout: timeout))
+            }
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let ready = rendezvous.withLock { r -> Arrival? in
+                if let ready = r.early.removeValue(forKey: requestID) { return ready }
+                r.waiting[requestID] = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    public func close() async {
+        await consumer.close()
+        task.withLock { $0 }?.cancel()
+        let pending = rendezvous.withLock { r in defer { r.waiting.removeAll() }; return Array(r.waiting.values) }
+        for continuation in pending { continuation.resume(throwing: CancellationError()) }
+    }
+}
+
+/// No reply arrived in time.
+public struct ReplyTimeout: Error, CustomStringConvertible {
+    public var requestID: String
+    public var timeout: Duration
+    public var description: String { "no reply to \(requestID) within \(timeout)" }
+}

@@ -1,0 +1,47 @@
+import Kafka
+
+/// Builds the reply and usage records stages emit, with their CloudEvents headers.
+public struct ReplyEmitter: Sendable {
+    public let topics: TopicNames
+
+    public init(topics: TopicNames) {
+        self.topics = topics
+    }
+
+    /// The reply record for `reply`, to `topic`, keyed by the request id.
+    public func reply(_ reply: Reply, to topic: String, trace: [KafkaHeader] = []) -> KafkaOutgoingRecord {
+        KafkaOutgoingRecord(
+            topic: topic, key: Array(reply.requestID.utf8), value: EventCoding.encode(reply),
+            headers: EventHeaders.make(type: "llm.reply.v1", extra: [KafkaHeader(CEHeader.requestID, reply.requestID)] + trace))
+    }
+
+    /// The usage record, keyed by tenant so one tenant's usage stays in order.
+    public func usage(_ event: UsageEvent) -> KafkaOutgoingRecord {
+        KafkaOutgoingRecord(
+            topic: topics.usage, key: Array((event.tenant ?? event.requestID).utf8), value: EventCoding.encode(event),
+            headers: EventHeaders.make(type: "llm.usage.v1", extra: [KafkaHeader(CEHeader.requestID, event.requestID)]))
+    }
+
+    /// Reply plus usage for a request that failed before reaching a provider.
+    public func rejection(_ error: ReplyError, requestID: String, principal: Principal?, replyTo: String?, stage: String,
+                          latencyMs: Double, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {
+        SwitchboardStageMetrics.reply(stage: stage, status: "error", code: error.code.rawValue)
+        var records: [KafkaOutgoingRecord] = []
+        if let replyTo {
+            records.append(reply(.failure(requestID: requestID, error, timings: ["\(stage)_ms": latencyMs]), to: replyTo, trace: trace))
+        }
+        records.append(usage(UsageEvent(
+            requestID: requestID, tenant: principal?.tenant, keyID: principal?.keyID, status: .error,
+            errorCode: error.code.rawValue, stage: stage, provider: nil, model: nil, inputTokens: 0, outputTokens: 0,
+            costPicoUSD: 0, latencyMs: latencyMs, providerLatencyMs: nil, timestampMs: Timestamp.nowMs())))
+        return records
+    }
+}
+
+typealias SwitchboardStageMetrics = StageMetrics
+
+/// Milliseconds since `start`, for timings in events.
+func elapsedMs(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPClient
+import Hummingbird
+import Kafka
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The stages a process can run.
+public enum StageRole: String, Sendable, CaseIterable {
+    case gateway, completer
+}
+
+/// Builds a process's clients and stages from the configuration, and runs them with the ops
+/// endpoints until SIGTERM/SIGINT, then shuts everything down in order.
+public struct SwitchboardRuntime: Sendable {
+    public let config: SwitchboardConfig
+    public let catalog: TopicCatalog
+    public let logger: Logger
+
+    public init(config: SwitchboardConfig, catalog: TopicCatalog, logger: Logger) {
+        self.config = config
+        self.catalog = catalog
+        self.logger = logger
+    }
+
+    /// Kafka settings for consumers, resolved and with secrets expanded.
+    public var consumerConfiguration: KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: config.resolvedBootstrapServers(),
+                           properties: config.expandedKafkaProperties(config.kafka.properties.merging(config.kafka.consumerProperties) { $1 }))
+    }
+
+    /// Kafka settings for producers.
+    public var producerConfiguration: KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: config.resolvedBootstrapServers(),
+                           properties: config.expandedKafkaProperties(config.kafka.properties.merging(config.kafka.producerProperties) { $1 }))
+    }
+
+    /// The configured providers as adapters sharing one HTTP client.
+    public func makeProviders(client: HTTPClient) -> [String: any ChatProvider] {
+        var providers: [String: any ChatProvider] = [:]
+        for provider in config.providers {
+            switch provider.kind {
+            case .openai, .openaiCompatible:
+                providers[provider.name] = OpenAICompatibleProvider(config: provider, client: client)
+            }
+        }
+        return providers
+    }
+
+    /// Runs `roles` in this process until a shutdown signal.
+    public func run(roles: [StageRole], metricsPort: Int? = nil) async throws {
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let http = HTTPClient(logger: logger)
+        let readiness = Readiness()
+        var runners: [StageRunner] = []
+        for role in roles {
+            let stage: any Stage
+            var options = StageRunner.Options(deadLetterTopic: config.topics.deadLetter)
+            switch role {
+            case .gateway:
+                stage = try GatewayStage(config: config, catalog: catalog, logger: logger)
+                options.window = 2000
+            case .completer:
+                stage = CompleterStage(config: config, providers: makeProviders(client: http), logger: logger)
+                options.window = config.completer.window
+                options.maxInFlight = config.completer.maxInFlight
+            }
+            runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
+        }
+        let router = Router()
+        OpsEndpoints.register(on: router, readiness: readiness)
+        let port = metricsPort ?? config.metrics.port
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.metrics.host, port: port), serverName: "switchboard"),
+            services: runners,
+            onServerRunning: { channel in
+                readiness.markReady()
+                logger.info("serving /metrics /healthz /readyz", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger)
+        logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue))", "kafka": "\(config.resolvedBootstrapServers())"])
+        try await app.runService()
+        await producer.close()
+        http.shutdown()
+    }
+}
