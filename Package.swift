@@ -19,6 +19,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "Redis", dependencies: [
+            "CHiredis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "HTTPClient", dependencies: [
             "CCurl",
@@ -34,6 +39,7 @@ let package = Package(
         ]),
         .target(name: "Switchboard", dependencies: [
             "Kafka",
+            "Redis",
             "HTTPClient",
             "ProviderSimulator",
             .product(name: "Logging", package: "swift-log"),
@@ -49,6 +55,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "ProviderSimulator", "HTTPClient"]),
     ]
 )

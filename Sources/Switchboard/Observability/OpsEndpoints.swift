@@ -30,9 +30,15 @@ public enum MetricsBootstrap {
 /// Readiness of the process, flipped by whoever knows (stages once their clients are up).
 public final class Readiness: Sendable {
     private let ready = Atomic<Bool>(false)
-    public init() {}
+    private let conditions: [@Sendable () -> Bool]
+
+    /// Ready once `markReady()` was called and every condition holds.
+    public init(conditions: [@Sendable () -> Bool] = []) {
+        self.conditions = conditions
+    }
+
     public func markReady() { ready.store(true, ordering: .releasing) }
-    public var isReady: Bool { ready.load(ordering: .acquiring) }
+    public var isReady: Bool { ready.load(ordering: .acquiring) && conditions.allSatisfy { $0() } }
 }
 
 /// The operator's endpoints every process serves: `/metrics`, `/healthz`, `/readyz`.

@@ -18,11 +18,14 @@ public final class StageRunner: Service, Sendable {
         public var commitInterval: Duration = .milliseconds(20)
         public var drainTimeout: Duration = .seconds(20)
         public var deadLetterTopic: String = "llm.dlq.v1"
+        /// Consumer group; every process running the stage shares it (default `switchboard-<stage>`).
+        public var groupID: String?
 
-        public init(window: Int = 1000, maxInFlight: Int = 4000, deadLetterTopic: String = "llm.dlq.v1") {
+        public init(window: Int = 1000, maxInFlight: Int = 4000, deadLetterTopic: String = "llm.dlq.v1", groupID: String? = nil) {
             self.window = window
             self.maxInFlight = maxInFlight
             self.deadLetterTopic = deadLetterTopic
+            self.groupID = groupID
         }
     }
 
@@ -40,7 +43,10 @@ public final class StageRunner: Service, Sendable {
     final class Progress: KafkaRebalanceListener, Sendable {
         let tracker = Mutex(OffsetTracker())
         let paused = Mutex<Set<TopicPartition>>([])
-        func partitionsAssigned(_ partitions: [TopicPartition]) {}
+        let assigned = Atomic<Bool>(false)
+        func partitionsAssigned(_ partitions: [TopicPartition]) {
+            assigned.store(true, ordering: .releasing)
+        }
         func partitionsRevoked(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
             tracker.withLock { $0.revoke(partitions) }
         }
@@ -58,7 +64,7 @@ public final class StageRunner: Service, Sendable {
 
     /// Consumes until shutdown; see the type's documentation for the guarantees.
     public func run() async throws {
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, groupID: "switchboard-\(stage.name)",
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, groupID: options.groupID ?? "switchboard-\(stage.name)",
                                          logger: logger, rebalanceListener: progress)
         consumerBox.withLock { $0 = consumer }
         try consumer.subscribe(stage.inputTopics)
@@ -75,6 +81,9 @@ public final class StageRunner: Service, Sendable {
         await consumer.close()
         logger.info("stage stopped", metadata: ["stage": "\(stage.name)"])
     }
+
+    /// True once the group gave this member its first partitions: from then on records flow.
+    public var hasPartitions: Bool { progress.assigned.load(ordering: .acquiring) }
 
     /// Stops fetching; `run` then drains, commits and returns.
     public func requestStop() {

@@ -17,8 +17,9 @@ public struct GatewayStage: Stage {
     private let logger: Logger
 
     public init(config: SwitchboardConfig, catalog: TopicCatalog, logger: Logger) throws(ConfigError) {
-        guard let contract = catalog[config.topics.requests] else {
-            throw ConfigError(key: "topics.requests", message: "no contract for '\(config.topics.requests)' in topics/")
+        // The contract is the published v1 schema, whatever the topic is called in this deployment.
+        guard let contract = catalog["llm.requests.v1"] else {
+            throw ConfigError(key: "topics", message: "no contract for llm.requests.v1 in topics/")
         }
         self.contract = contract
         inputTopics = [config.topics.requests]

@@ -4,6 +4,7 @@ import Hummingbird
 import Kafka
 import Logging
 import NIOCore
+import Redis
 import ServiceLifecycle
 
 /// The stages a process can run.
@@ -48,11 +49,31 @@ public struct SwitchboardRuntime: Sendable {
         return providers
     }
 
+    /// A Redis client for the configured server, checked with a PING: a server that is down
+    /// stops start-up with a message naming its address.
+    public func connectRedis() async throws -> RedisClient {
+        guard var redisConfig = RedisConfiguration(url: config.redis.url) else {
+            throw ConfigError(key: "redis.url", message: "'\(config.redis.url)' is not redis://host:port")
+        }
+        redisConfig.poolSize = config.redis.poolSize
+        redisConfig.commandTimeout = .milliseconds(config.redis.commandTimeoutMs)
+        redisConfig.password = config.redis.passwordEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        let client = RedisClient(configuration: redisConfig, logger: logger)
+        do {
+            try await client.connect()
+        } catch {
+            client.shutdown()
+            throw StartupError("redis at \(redisConfig.address) is not reachable (\(error.message)); start it (ops/dev-up) or fix redis.url in the config")
+        }
+        return client
+    }
+
     /// Runs `roles` in this process until a shutdown signal.
     public func run(roles: [StageRole], metricsPort: Int? = nil) async throws {
+        let redis = try await connectRedis()
+        defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let http = HTTPClient(logger: logger)
-        let readiness = Readiness()
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage
@@ -68,6 +89,7 @@ public struct SwitchboardRuntime: Sendable {
             }
             runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
         }
+        let readiness = Readiness(conditions: runners.map { runner in { runner.hasPartitions } })
         let router = Router()
         OpsEndpoints.register(on: router, readiness: readiness)
         let port = metricsPort ?? config.metrics.port
@@ -86,4 +108,10 @@ public struct SwitchboardRuntime: Sendable {
         await producer.close()
         http.shutdown()
     }
+}
+
+/// A process could not start; the message says what to do.
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = message }
 }

@@ -1,0 +1,90 @@
+import Redis
+import Testing
+
+/// Many callers sharing one client: pooling, the bounded queue, cancellation and
+/// shutdown.
+@Suite("Concurrency", .timeLimit(.minutes(1)))
+struct RedisConcurrencyTests {
+    @Test("500 concurrent tasks each get their own replies")
+    func fiveHundredTasks() async throws {
+        let client = TestRedis.client()
+        defer { client.shutdown() }
+        try await TestRedis.withKeys(500, on: client) { keys in
+            let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (index, key) in keys.enumerated() {
+                    group.addTask {
+                        let value = RedisArgument("value-\(index)")
+                        _ = try await client.send(["SET", RedisArgument(key), value])
+                        let read = try await client.send(["GET", RedisArgument(key)])
+                        let counted = try await client.send(["INCR", RedisArgument(key + ":n")])
+                        _ = try await client.send(["DEL", RedisArgument(key + ":n")])
+                        return read == .bulk(value.bytes) && counted == .integer(1) ? 0 : 1
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(mismatches == 0)
+        }
+    }
+
+    @Test("a full queue fails fast with .overloaded instead of waiting")
+    func boundedQueue() async throws {
+        let client = TestRedis.client {
+            $0.poolSize = 1
+            $0.maxPendingCommands = 2
+        }
+        defer { client.shutdown() }
+        let key = RedisArgument(TestRedis.key())
+        // Occupy the only connection for up to 2 s (nothing is ever pushed to `key`).
+        async let blocker = client.send(["BLPOP", key, 2])
+        try await Task.sleep(for: .milliseconds(200))
+        let outcomes = await withTaskGroup(of: RedisError.Code?.self) { group in
+            for _ in 0..<10 {
+                group.addTask { await client.sendExpectingError(["PING"])?.code }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let overloaded = outcomes.filter { $0 == .overloaded }.count
+        let succeeded = outcomes.filter { $0 == nil }.count
+        #expect(overloaded >= 1)
+        #expect(overloaded + succeeded == 10)
+        #expect(try await blocker == .null)
+        let error = RedisError(.overloaded, "x", address: "a:1")
+        #expect(error.isRetriable)
+    }
+
+    @Test("cancelling a caller whose command is still queued throws .cancelled")
+    func cancellationWhileQueued() async throws {
+        let client = TestRedis.client { $0.poolSize = 1 }
+        defer { client.shutdown() }
+        let key = RedisArgument(TestRedis.key())
+        async let blocker = client.send(["BLPOP", key, 1])
+        try await Task.sleep(for: .milliseconds(200))
+        let waiting = Task { await client.sendExpectingError(["PING"]) }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        let error = await waiting.value
+        #expect(error?.code == .cancelled)
+        #expect(try await blocker == .null)
+        #expect(try await client.send(["PING"]) == .status("PONG"))
+    }
+
+    @Test("shutdown fails queued and later commands with .closed")
+    func shutdownClosesQueue() async throws {
+        let client = TestRedis.client { $0.poolSize = 1 }
+        let key = RedisArgument(TestRedis.key())
+        try await client.connect()
+        async let blocker = client.send(["BLPOP", key, 1])
+        try await Task.sleep(for: .milliseconds(200))
+        async let queued = client.sendExpectingError(["PING"])
+        try await Task.sleep(for: .milliseconds(100))
+        client.shutdown()
+        #expect(await queued?.code == .closed)
+        // The command already running completes normally.
+        #expect(try await blocker == .null)
+        let after = await client.sendExpectingError(["PING"])
+        #expect(after?.code == .closed)
+        #expect(after?.isRetriable == false)
+        client.shutdown() // idempotent
+    }
+}

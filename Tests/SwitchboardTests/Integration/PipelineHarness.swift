@@ -1,0 +1,177 @@
+import Foundation
+import Kafka
+import Logging
+import ProviderSimulator
+import Switchboard
+import Synchronization
+import Testing
+
+/// A whole pipeline for one test: gateway and completer runners in this process, on the dev
+/// Kafka that ops/test starts (real protocol, real sockets), with topics and consumer groups
+/// of its own, in front of an in-process provider simulator on a loopback port.
+struct PipelineHarness {
+    static let devKey = "sk-sb-test-key-\(UUID().uuidString.prefix(8))"
+    static let secondKey = "sk-sb-test-second-\(UUID().uuidString.prefix(8))"
+
+    let id: String
+    let config: SwitchboardConfig
+    let catalog: TopicCatalog
+    let simulator: ProviderSimulator
+    let simulatorPort: Int
+    let producer: KafkaProducer
+    let runtime: SwitchboardRuntime
+    private let tasks: [Task<Void, any Error>]
+    private let runners: [StageRunner]
+    private let simulatorTask: Task<Void, any Error>
+    let logger: Logger
+
+    /// The dev Kafka's bootstrap address, from ops/test's environment or the state file.
+    static func bootstrap() throws -> String {
+        if let env = ProcessInfo.processInfo.environment["SWITCHBOARD_KAFKA_BOOTSTRAP"], !env.isEmpty { return env }
+        let stateFile = repositoryRoot() + "/.run/kafka.bootstrap"
+        if let text = try? String(contentsOfFile: stateFile, encoding: .utf8), !text.isEmpty {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        throw HarnessError("no dev Kafka: run the tests with ops/test (it starts the dev services)")
+    }
+
+    static func repositoryRoot() -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static func topicCatalog() throws -> TopicCatalog {
+        try TopicCatalog.load(directory: repositoryRoot() + "/topics")
+    }
+
+    /// Starts everything. `providerURL` overrides the simulator (e.g. a closed port).
+    static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
+                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer]) async throws -> PipelineHarness {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let id = UUID().uuidString.prefix(8).lowercased()
+        var simConfig = simulatorConfiguration
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        let simulatorTask = Task { try await simulator.run() }
+        let port = try await simulator.boundPort
+        let yaml = """
+        kafka:
+          bootstrap_servers: \(try bootstrap())
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "1", message.max.bytes: "33554432"}
+        topics:
+          requests: test.\(id).requests
+          complete: test.\(id).complete
+          results: test.\(id).results
+          usage: test.\(id).usage
+          dead_letter: test.\(id).dlq
+        tenants:
+          - id: acme
+            keys: [{id: acme-key, sha256: \(KeyStore.hash(devKey))}]
+            reply_topics: [test.\(id).results.custom]
+          - id: globex
+            keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
+        providers:
+          - {name: sim, kind: openai-compatible, base_url: "\(providerURL ?? "http://127.0.0.1:\(port)")", timeout_ms: 5000, connect_timeout_ms: 500}
+        models:
+          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
+        default_model: sim-small
+        completer: {window: \(window), max_in_flight: \(max(window, 4000))}
+        """
+        let config = try SwitchboardConfig.parse(yaml, path: "test")
+        let catalog = try topicCatalog()
+        let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
+        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        // The dev broker creates a topic on a producer's metadata request.
+        let topics = config.topics
+        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage,
+                                            topics.deadLetter, topics.results + ".custom"])
+        let http = HTTPClientBox.shared
+        var runners: [StageRunner] = []
+        for role in roles {
+            let stage: any Stage = switch role {
+            case .gateway: try GatewayStage(config: config, catalog: catalog, logger: logger)
+            case .completer: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger)
+            }
+            let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
+                                              deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
+            runners.append(StageRunner(stage: stage, consumer: runtime.consumerConfiguration, producer: producer, options: options, logger: logger))
+        }
+        let tasks = runners.map { runner in Task { try await runner.run() } }
+        // Records flow once every runner has its partitions.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !runners.allSatisfy(\.hasPartitions) {
+            guard ContinuousClock.now < deadline else { throw HarnessError("stages did not get partitions within 30 s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return PipelineHarness(id: String(id), config: config, catalog: catalog, simulator: simulator, simulatorPort: port,
+                               producer: producer, runtime: runtime, tasks: tasks, runners: runners,
+                               simulatorTask: simulatorTask, logger: logger)
+    }
+
+    /// Stops the stages (drain, commit, leave), the producer and the simulator.
+    func stop() async {
+        for runner in runners { runner.requestStop() }
+        for task in tasks { _ = await task.result }
+        await producer.close()
+        simulatorTask.cancel()
+        _ = await simulatorTask.result
+    }
+
+    /// A request record from the test tenant.
+    func request(_ text: String, key: String = PipelineHarness.devKey, requestID: String = UUID().uuidString.lowercased(),
+                 model: String? = nil, replyTo: String? = nil) -> KafkaOutgoingRecord {
+        RequestEvents.make(ChatRequest(model: model, messages: [ChatMessage(role: "user", content: text)], maxTokens: 32),
+                           apiKey: key, topic: config.topics.requests, requestID: requestID, replyTo: replyTo)
+    }
+
+    /// Reads `topic` from the beginning until `count` records arrived, then `settle` longer
+    /// to catch duplicates; fails after `timeout`.
+    func readAll(_ topic: String, atLeast count: Int, settle: Duration = .seconds(1), timeout: Duration = .seconds(60)) async throws -> [KafkaRecord] {
+        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
+        let ends = try await consumer.endOffsets(topic: topic)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))  // -2: beginning
+        let collected = Mutex<[KafkaRecord]>([])
+        let reader = Task {
+            while let record = await consumer.next() {
+                collected.withLock { $0.append(record) }
+            }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while collected.withLock({ $0.count }) < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: settle)
+        await consumer.close()
+        reader.cancel()
+        return collected.withLock { $0 }
+    }
+
+    /// The committed offsets of the stage's group on its input topic, and the topic's end offsets.
+    func committedAndEnd(role: StageRole, topic: String) async throws -> (committed: [TopicPartition: Int64], end: [TopicPartition: Int64]) {
+        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-\(id)-\(role.rawValue)", logger: logger)
+        defer { Task { await consumer.close() } }
+        let end = try await consumer.endOffsets(topic: topic)
+        let committed = try await consumer.committed(Array(end.keys))
+        return (committed, end)
+    }
+
+    /// Checks a record against its topic's contract.
+    func contractViolations(_ record: KafkaRecord, contract name: String) -> [String] {
+        guard let contract = catalog[name] else { return ["no contract \(name)"] }
+        return contract.violations(value: record.value, headers: record.headers)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension KafkaRecord {
+    /// The value decoded as `T`, or nil.
+    func decoded<T: Decodable>(_ type: T.Type) -> T? {
+        value.flatMap { try? EventCoding.decode(type, from: $0) }
+    }
+}
