@@ -56,6 +56,8 @@ let package = Package(
         ]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
+        .testTarget(name: "ProviderSimulatorTests", dependencies: ["ProviderSimulator", "HTTPClient"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "ProviderSimulator", "HTTPClient"]),
     ]
 )

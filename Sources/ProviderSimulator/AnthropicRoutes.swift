@@ -58,9 +58,8 @@ struct AnthropicRoutes: Sendable {
             try serverSentEvent(AnthropicWire.ContentBlockStart(), event: "content_block_start"),
             try serverSentEvent(AnthropicWire.Ping(), event: "ping"),
         ]
-        for piece in completion.pieces {
-            events.append(try serverSentEvent(AnthropicWire.ContentBlockDelta(delta: .init(text: piece)), event: "content_block_delta"))
-        }
+        let deltaTemplate = try JSONStringTemplate(AnthropicWire.ContentBlockDelta(delta: .init(text: JSONStringTemplate.placeholder)))
+        events += serverSentEvents(completion.pieces, template: deltaTemplate, event: "content_block_delta")
         events.append(try serverSentEvent(AnthropicWire.ContentBlockStop(), event: "content_block_stop"))
         events.append(try serverSentEvent(
             AnthropicWire.MessageDelta(delta: .init(stopReason: stopReason), usage: .init(outputTokens: completion.completionTokens)),

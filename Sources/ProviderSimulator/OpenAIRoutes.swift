@@ -64,9 +64,10 @@ struct OpenAIRoutes: Sendable {
                 choices: [.init(delta: delta, finishReason: finish)]))
         }
         var events = [try chunk(.init(role: "assistant", content: ""))]
-        for piece in completion.pieces {
-            events.append(try chunk(.init(content: piece)))
-        }
+        let pieceTemplate = try JSONStringTemplate(OpenAIWire.ChatChunk(
+            id: id, created: created, model: chat.model,
+            choices: [.init(delta: .init(content: JSONStringTemplate.placeholder), finishReason: nil)]))
+        events += serverSentEvents(completion.pieces, template: pieceTemplate)
         events.append(try chunk(.init(), finish: finishReason))
         if chat.streamOptions?.includeUsage == true {
             events.append(try serverSentEvent(OpenAIWire.ChatChunk(

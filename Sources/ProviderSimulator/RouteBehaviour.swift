@@ -157,6 +157,16 @@ public struct LatencyDistribution: Sendable, Codable, Equatable {
         p99 = try c.decodeIfPresent(Double.self, forKey: .p99) ?? 0
     }
 
+    /// Whether every draw is zero.
+    var isZero: Bool {
+        switch kind {
+        case .none: true
+        case .fixed: milliseconds <= 0
+        case .uniform: max <= 0
+        case .lognormal: false
+        }
+    }
+
     func validationErrors() -> [String] {
         switch kind {
         case .none: []

@@ -102,17 +102,31 @@ struct SimulationEngine: Sendable {
     /// The head goes out at once; the plan's latency delays the first event (time to first
     /// token), its event delay the others.
     private func eventStreamResponse(_ events: [ByteBuffer], plan: RequestPlan) -> Response {
-        Response(
+        var sent = events
+        var drops = false
+        if case .dropAfter(let count) = plan.fault, count < events.count {
+            sent = Array(events.prefix(count))
+            drops = true
+        }
+        return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: ResponseBody { writer in
+            body: ResponseBody { [sent, drops] writer in
                 var plan = plan
                 try await pause(plan.latency)
-                for (index, event) in events.enumerated() {
-                    if case .dropAfter(let count) = plan.fault, index >= count { throw SimulatedDrop() }
-                    if index > 0 { try await pause(plan.nextEventDelay()) }
-                    try await writer.write(event)
+                if plan.eventDelay.isZero {
+                    // Without delays the events would leave together anyway; one write and
+                    // one flush instead of one per event.
+                    var all = ByteBuffer()
+                    for event in sent { all.writeImmutableBuffer(event) }
+                    if all.readableBytes > 0 { try await writer.write(all) }
+                } else {
+                    for (index, event) in sent.enumerated() {
+                        if index > 0 { try await pause(plan.nextEventDelay()) }
+                        try await writer.write(event)
+                    }
                 }
+                if drops { throw SimulatedDrop() }
                 try await writer.finish(nil)
             })
     }

@@ -46,7 +46,12 @@ public struct GatewayStage: Stage {
 
         // The body is inspected before anything else so a malformed record is dead-lettered
         // whoever sent it; the caller's answer then depends on its key.
-        let inspected = inspect(record.value)
+        var inspected = inspect(record.value)
+        if requestID.isEmpty, case .success = inspected {
+            // Without a request id nobody can match a reply: the record itself is malformed.
+            inspected = .failure(Rejection(error: ReplyError(.invalidRequest, "missing header ce_id (the request id)"),
+                                           deadLetter: DeadLetterReason(code: "missing_header", detail: "ce_id")))
+        }
         // Without a valid key, only the default results topic gets an answer: an unknown
         // caller can never make the pipeline write into a topic of its choosing.
         guard let principal else {
@@ -70,10 +75,6 @@ public struct GatewayStage: Stage {
             return reject(rejection.error, replyTo: replyTo, deadLetter: rejection.deadLetter)
         case .success(let parsed):
             request = parsed
-        }
-        guard !requestID.isEmpty else {
-            return reject(ReplyError(.invalidRequest, "missing header ce_id (the request id)"), replyTo: replyTo,
-                          deadLetter: DeadLetterReason(code: "missing_header", detail: "ce_id"))
         }
         if let problem = checkLimits(request) {
             return reject(problem, replyTo: replyTo)

@@ -58,8 +58,8 @@ struct PipelineHarness {
         let yaml = """
         kafka:
           bootstrap_servers: \(try bootstrap())
-          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
-          producer_properties: {linger.ms: "1", message.max.bytes: "33554432"}
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500", max.partition.fetch.bytes: "33554432"}
+          producer_properties: {linger.ms: "1", message.max.bytes: "33554432", compression.type: lz4}
         topics:
           requests: test.\(id).requests
           complete: test.\(id).complete
