@@ -1,9 +1,32 @@
 import ArgumentParser
+import Foundation
+import Logging
 import Switchboard
 
 /// `switchboard bench ...`: benchmarks that print figures (they are commands, not tests).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print throughput, latency and memory.",
-        subcommands: [])
+        subcommands: [Pipeline.self])
+
+    struct Pipeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Requests at a fixed rate through gateway and completer (instant simulator), and the bare-hop floor.")
+
+        @Option(name: .long, help: "Requests to send.")
+        var count: Int = 10_000
+
+        @Option(name: .long, help: "Requests per second (0: as fast as possible).")
+        var rate: Double = 1000
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+            let config = try options.load()
+            let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
+                                              logger: Logger(label: "switchboard.bench"))
+            try await benchmark.run(catalog: try options.loadCatalog())
+        }
+    }
 }

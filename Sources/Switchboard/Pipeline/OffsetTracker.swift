@@ -57,6 +57,7 @@ struct OffsetTracker {
         partitions[ticket.partition] = state
     }
 
+    /// Records of `partition` not yet committable: running ones and finished ones behind them.
     func inFlight(_ partition: TopicPartition) -> Int {
         partitions[partition]?.inFlight ?? 0
     }

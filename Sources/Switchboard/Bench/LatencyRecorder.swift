@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// Collects latency samples and prints percentiles.
+public final class LatencyRecorder: Sendable {
+    private let samples = Mutex<[Double]>([])
+
+    public init() {}
+
+    public func record(ms: Double) {
+        samples.withLock { $0.append(ms) }
+    }
+
+    public var count: Int { samples.withLock { $0.count } }
+
+    /// p-th percentile (0...100) in milliseconds, nearest rank.
+    public func percentile(_ p: Double) -> Double {
+        let sorted = samples.withLock { $0 }.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    public func summary() -> String {
+        String(format: "p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms",
+               percentile(50), percentile(90), percentile(99), percentile(99.9), percentile(100))
+    }
+}
+
+/// Process figures: peak resident memory and CPU time.
+public enum ProcessFigures {
+    /// Peak resident set size in MiB (VmHWM).
+    public static func peakRSSMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
+            return kb / 1024
+        }
+        return .nan
+    }
+
+    /// User + system CPU seconds of this process so far.
+    public static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
+
+/// Sends `count` items at `rate` per second (0: as fast as possible), calling `send` for each
+/// without waiting for the previous one.
+public enum PacedSender {
+    public static func run(count: Int, rate: Double, send: @escaping @Sendable (Int) async -> Void) async {
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            var index = 0
+            while index < count {
+                if rate > 0 {
+                    let due = Int(Double((ContinuousClock.now - start).components.attoseconds) / 1e18 * rate
+                                  + Double((ContinuousClock.now - start).components.seconds) * rate) + 1
+                    if index >= due {
+                        try? await Task.sleep(for: .microseconds(500))
+                        continue
+                    }
+                    let upto = min(count, due)
+                    while index < upto {
+                        let i = index
+                        group.addTask { await send(i) }
+                        index += 1
+                    }
+                } else {
+                    let i = index
+                    group.addTask { await send(i) }
+                    index += 1
+                    if index % 512 == 0 { await Task.yield() }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import HTTPClient
+import Kafka
+import Logging
+import ProviderSimulator
+import Synchronization
+
+/// `switchboard bench pipeline`: requests at a fixed rate through gateway and completer (in
+/// this process, on the dev Kafka) in front of an instant provider simulator, and the same rate
+/// through one bare producer→consumer hop on the same Kafka, so the pipeline's own cost per hop
+/// shows. Prints throughput, latency percentiles, CPU per request and peak RSS.
+public struct PipelineBenchmark: Sendable {
+    public var bootstrap: String
+    public var count: Int
+    public var rate: Double
+    public var partitions: Int
+    public var logger: Logger
+
+    public init(bootstrap: String, count: Int, rate: Double, partitions: Int = 4, logger: Logger) {
+        self.bootstrap = bootstrap
+        self.count = count
+        self.rate = rate
+        self.partitions = partitions
+        self.logger = logger
+    }
+
+    static let key = "sk-sb-bench-\(UUID().uuidString.prefix(8))"
+
+    func config(id: String, simulatorPort: Int) throws -> SwitchboardConfig {
+        try SwitchboardConfig.parse("""
+        kafka:
+          bootstrap_servers: \(bootstrap)
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "1", compression.type: lz4}
+        topics:
+          requests: bench.\(id).requests
+          complete: bench.\(id).complete
+          results: bench.\(id).results
+          usage: bench.\(id).usage
+          dead_letter: bench.\(id).dlq
+        tenants:
+          - id: bench
+            keys: [{id: bench-key, sha256: \(KeyStore.hash(Self.key))}]
+        providers:
+          - {name: sim, kind: openai-compatible, base_url: "http://127.0.0.1:\(simulatorPort)", timeout_ms: 10000}
+        models:
+          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
+        default_model: sim-small
+        """, path: "bench")
+    }
+
+    /// Runs the floor, then the pipeline, printing as it goes.
+    public func run(catalog: TopicCatalog) async throws {
+        print("bench pipeline: \(count) requests at \(rate > 0 ? String(format: "%.0f/s", rate) : "max rate"), Kafka \(bootstrap)")
+        let floor = try await bareHop()
+        print(String(format: "floor, one bare hop (produce → consume, same Kafka, same rate): %.0f msg/s; ", floor.throughput) + floor.latency.summary())
+
+        let id = UUID().uuidString.prefix(8).lowercased()
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        let simTask = Task { try await simulator.run() }
+        let port = try await simulator.boundPort
+        let config = try config(id: String(id), simulatorPort: port)
+        let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
+        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        let topics = config.topics
+        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        let http = HTTPClient(logger: logger)
+        let runners = [
+            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, logger: logger), consumer: runtime.consumerConfiguration,
+                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
+            StageRunner(stage: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger),
+                        consumer: runtime.consumerConfiguration, producer: producer,
+                        options: .init(window: 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
+        ]
+        let tasks = runners.map { runner in Task { try await runner.run() } }
+        while !runners.allSatisfy(\.hasPartitions) { try await Task.sleep(for: .milliseconds(20)) }
+
+        let sentAt = Mutex<[String: ContinuousClock.Instant]>([:])
+        let latency = LatencyRecorder()
+        let errors = Atomic<Int>(0)
+        let lastArrival = Mutex<ContinuousClock.Instant>(.now)
+        let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
+            guard let id = arrival.record.header(CEHeader.requestID), let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else { return }
+            let d = arrival.receivedAt - sent
+            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            if arrival.record.value.flatMap({ try? EventCoding.decode(Reply.self, from: $0) })?.status != .ok {
+                errors.add(1, ordering: .relaxed)
+            }
+            lastArrival.withLock { $0 = arrival.receivedAt }
+        }
+        // Warm-up: connections, metadata, the provider's HTTP connections.
+        for i in 0..<50 {
+            let record = RequestEvents.make(ChatRequest(messages: [ChatMessage(role: "user", content: "warm-up \(i)")], maxTokens: 16),
+                                            apiKey: Self.key, topic: topics.requests, requestID: "warmup-\(i)")
+            try await producer.send(record)
+        }
+        try await Task.sleep(for: .seconds(1))
+
+        let cpuBefore = ProcessFigures.cpuSeconds()
+        let start = ContinuousClock.now
+        let count = self.count
+        await PacedSender.run(count: count, rate: rate) { i in
+            let requestID = "bench-\(id)-\(i)"
+            let record = RequestEvents.make(ChatRequest(messages: [ChatMessage(role: "user", content: "Benchmark question number \(i)?")], maxTokens: 16),
+                                            apiKey: Self.key, topic: topics.requests, requestID: requestID)
+            sentAt.withLock { $0[requestID] = .now }
+            _ = try? await producer.send(record)
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while latency.count < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let elapsed = lastArrival.withLock { $0 } - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let cpu = ProcessFigures.cpuSeconds() - cpuBefore
+        print(String(format: "pipeline (gateway + completer, 3 Kafka hops, HTTP to the simulator): %d/%d replies (%d errors), %.0f requests/s",
+                     latency.count, count, errors.load(ordering: .relaxed), Double(latency.count) / seconds))
+        print("  added latency, request sent → reply read: " + latency.summary())
+        print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
+                     (latency.percentile(50) - 3 * floor.latency.percentile(50)) / 3, cpu * 1000 / Double(max(1, latency.count)),
+                     ProcessFigures.peakRSSMiB()))
+        for runner in runners { runner.requestStop() }
+        for task in tasks { _ = await task.result }
+        await reader.close()
+        await producer.close()
+        http.shutdown()
+        simTask.cancel()
+    }
+
+    /// One producer → consumer hop at the same rate, through the project's Kafka layer.
+    func bareHop() async throws -> (throughput: Double, latency: LatencyRecorder) {
+        let topic = "bench.floor.\(UUID().uuidString.prefix(8).lowercased())"
+        let configuration = KafkaConfiguration(bootstrapServers: bootstrap, properties: [
+            "fetch.wait.max.ms": "1", "linger.ms": "1", "socket.nagle.disable": "true",
+        ])
+        let producer = try KafkaProducer(configuration: configuration.with(["fetch.wait.max.ms": ""]), logger: logger)
+        try await producer.prepare(topics: [topic])
+        let consumer = try KafkaConsumer(configuration: configuration.with(["linger.ms": ""]), groupID: "bench-floor-\(UUID())", logger: logger)
+        try consumer.assign(try await consumer.endOffsets(topic: topic))
+        let latency = LatencyRecorder()
+        let count = self.count
+        let reader = Task {
+            var seen = 0
+            while seen < count, let record = await consumer.next() {
+                let now = ContinuousClock.now
+                guard let value = record.value, value.count == 16 else { continue }
+                let nanos = value.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+                let sent = ContinuousClock.Instant.zeroOffset(nanos)
+                let d = now - sent
+                latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                seen += 1
+            }
+        }
+        let start = ContinuousClock.now
+        await PacedSender.run(count: count, rate: rate) { i in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let nanos = ContinuousClock.Instant.nanosSinceZero(.now)
+            withUnsafeBytes(of: nanos) { raw in for j in 0..<8 { bytes[j] = raw[j] } }
+            _ = try? await producer.send(KafkaOutgoingRecord(topic: topic, key: Array(String(i).utf8), value: bytes))
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let elapsed = ContinuousClock.now - start
+        reader.cancel()
+        await consumer.close()
+        await producer.close()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (Double(latency.count) / seconds, latency)
+    }
+}
+
+extension ContinuousClock.Instant {
+    private static let origin = ContinuousClock.now
+
+    /// Nanoseconds since a fixed point of this process, to carry an instant in a payload.
+    static func nanosSinceZero(_ instant: ContinuousClock.Instant) -> Int64 {
+        let d = instant - origin
+        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+
+    static func zeroOffset(_ nanos: Int64) -> ContinuousClock.Instant {
+        origin + .nanoseconds(nanos)
+    }
+}
