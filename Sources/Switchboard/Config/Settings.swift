@@ -9,10 +9,13 @@ public struct KafkaSettings: Sendable, Decodable {
     public var properties: [String: String] = [:]
     public var consumerProperties: [String: String] = [:]
     public var producerProperties: [String: String] = [:]
+    /// Consumer groups are `<prefix>-<stage>`, so several pipelines can share one cluster.
+    public var groupPrefix: String = "switchboard"
 
     enum CodingKeys: String, CodingKey {
         case bootstrapServers = "bootstrap_servers", properties
         case consumerProperties = "consumer_properties", producerProperties = "producer_properties"
+        case groupPrefix = "group_prefix"
     }
 
     public init() {}
@@ -23,6 +26,7 @@ public struct KafkaSettings: Sendable, Decodable {
         properties = try c.decodeIfPresent([String: String].self, forKey: .properties) ?? [:]
         consumerProperties = try c.decodeIfPresent([String: String].self, forKey: .consumerProperties) ?? [:]
         producerProperties = try c.decodeIfPresent([String: String].self, forKey: .producerProperties) ?? [:]
+        groupPrefix = try c.decodeIfPresent(String.self, forKey: .groupPrefix) ?? groupPrefix
     }
 }
 

@@ -70,6 +70,8 @@ public struct SwitchboardRuntime: Sendable {
 
     /// Runs `roles` in this process until a shutdown signal.
     public func run(roles: [StageRole], metricsPort: Int? = nil) async throws {
+        // Metrics objects bind to the backend when created: bootstrap before any stage exists.
+        _ = MetricsBootstrap.registry()
         let redis = try await connectRedis()
         defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -77,7 +79,8 @@ public struct SwitchboardRuntime: Sendable {
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage
-            var options = StageRunner.Options(deadLetterTopic: config.topics.deadLetter)
+            var options = StageRunner.Options(deadLetterTopic: config.topics.deadLetter,
+                                              groupID: "\(config.kafka.groupPrefix)-\(role.rawValue)")
             switch role {
             case .gateway:
                 stage = try GatewayStage(config: config, catalog: catalog, logger: logger)

@@ -1,0 +1,126 @@
+import Foundation
+import HTTPClient
+import Kafka
+import Logging
+import ProviderSimulator
+import Switchboard
+import Testing
+
+/// The shipped binary as an operator runs it: `switchboard run all` in its own process,
+/// configured by a YAML file, stopped with SIGTERM.
+@Suite("switchboard run all (separate process)", .serialized, .timeLimit(.minutes(5)))
+struct RunAllProcessTests {
+    static func binary() throws -> String {
+        let path = PipelineHarness.repositoryRoot() + "/.build/debug/switchboard"
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw HarnessError("build the binary first (swift build)") }
+        return path
+    }
+
+    static func freePort() -> Int { Int.random(in: 20_000...40_000) }
+
+    @Test("1,000 requests through `run all`: 1,000 replies, no duplicates, /metrics counts them, SIGTERM commits to the end")
+    func thousandThroughRunAll() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        let simTask = Task { try await simulator.run() }
+        defer { simTask.cancel() }
+        let simPort = try await simulator.boundPort
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let key = "sk-sb-runall-\(id)"
+        let metricsPort = Self.freePort()
+        let yaml = """
+        kafka:
+          bootstrap_servers: \(try PipelineHarness.bootstrap())
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "1", compression.type: lz4}
+          group_prefix: runall-\(id)
+        redis: {url: "\(ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379")"}
+        metrics: {port: \(metricsPort)}
+        topics: {requests: runall.\(id).requests, complete: runall.\(id).complete, results: runall.\(id).results, usage: runall.\(id).usage, dead_letter: runall.\(id).dlq}
+        tenants:
+          - id: acme
+            keys: [{id: acme-key, sha256: \(KeyStore.hash(key))}]
+        providers:
+          - {name: sim, base_url: "http://127.0.0.1:\(simPort)"}
+        models:
+          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
+        """
+        let configPath = NSTemporaryDirectory() + "switchboard-runall-\(id).yaml"
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        let config = try SwitchboardConfig.load(path: configPath)
+        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
+        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        let topics = config.topics
+        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["run", "all", "--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let http = HTTPClientBox.shared
+        let base = "http://127.0.0.1:\(metricsPort)"
+        var ready = false
+        for _ in 0..<300 where !ready {
+            if let response = try? await http.execute(HTTPRequest(url: base + "/readyz", timeout: .seconds(1))), response.status == 200 {
+                ready = true
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(ready, "run all did not become ready")
+        let health = try await http.execute(HTTPRequest(url: base + "/healthz"))
+        #expect(health.status == 200)
+
+        let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger)
+        let ids = (0..<1000).map { "runall-\(id)-\($0)" }
+        let replies = try await withThrowingTaskGroup(of: Reply?.self) { group in
+            for requestID in ids {
+                group.addTask {
+                    let record = RequestEvents.make(ChatRequest(messages: [ChatMessage(role: "user", content: "q \(requestID)")], maxTokens: 8),
+                                                    apiKey: key, topic: topics.requests, requestID: requestID)
+                    try await producer.send(record)
+                    let arrival = try await reader.wait(for: requestID, timeout: .seconds(60))
+                    return arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
+                }
+            }
+            var all: [Reply] = []
+            for try await reply in group { if let reply { all.append(reply) } }
+            return all
+        }
+        await reader.close()
+        #expect(replies.count == 1000)
+        #expect(Set(replies.map(\.requestID)) == Set(ids))
+        #expect(replies.allSatisfy { $0.status == .ok })
+
+        let metrics = try await http.execute(HTTPRequest(url: base + "/metrics")).bodyText
+        #expect(metrics.contains(#"switchboard_records_consumed_total{stage="gateway"} 1000"#))
+        #expect(metrics.contains(#"switchboard_records_consumed_total{stage="completer"} 1000"#))
+        #expect(metrics.contains(#"switchboard_replies_total{stage="completer",status="ok",code=""} 1000"#))
+        #expect(metrics.contains("switchboard_stage_duration_seconds_bucket"))
+        #expect(metrics.contains("switchboard_provider_duration_seconds_bucket"))
+        #expect(metrics.contains("switchboard_tokens_total"))
+        #expect(metrics.contains("switchboard_cost_picousd_total"))
+
+        // Graceful stop: the process drains, commits and exits cleanly.
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for (group, topic) in [("runall-\(id)-gateway", topics.requests), ("runall-\(id)-completer", topics.complete)] {
+            let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: group, logger: logger)
+            let end = try await consumer.endOffsets(topic: topic)
+            let committed = try await consumer.committed(Array(end.keys))
+            await consumer.close()
+            for (partition, endOffset) in end where endOffset > 0 {
+                #expect(committed[partition] == endOffset, "\(group) \(partition): committed \(committed[partition] ?? -1), end \(endOffset)")
+            }
+        }
+        await producer.close()
+    }
+}
