@@ -19,13 +19,19 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Requests per second (0: as fast as possible).")
         var rate: Double = 1000
 
+        @Option(name: .long, help: "Producer linger.ms.")
+        var lingerMs: Int = 1
+
+        @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
+        var fetchWaitMs: Int = 1
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let config = try options.load()
             let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
-                                              logger: Logger(label: "switchboard.bench"))
+                                              lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
         }
     }

@@ -13,14 +13,16 @@ public struct PipelineBenchmark: Sendable {
     public var bootstrap: String
     public var count: Int
     public var rate: Double
-    public var partitions: Int
+    public var lingerMs: Int
+    public var fetchWaitMs: Int
     public var logger: Logger
 
-    public init(bootstrap: String, count: Int, rate: Double, partitions: Int = 4, logger: Logger) {
+    public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 1, fetchWaitMs: Int = 1, logger: Logger) {
         self.bootstrap = bootstrap
         self.count = count
         self.rate = rate
-        self.partitions = partitions
+        self.lingerMs = lingerMs
+        self.fetchWaitMs = fetchWaitMs
         self.logger = logger
     }
 
@@ -30,8 +32,8 @@ public struct PipelineBenchmark: Sendable {
         try SwitchboardConfig.parse("""
         kafka:
           bootstrap_servers: \(bootstrap)
-          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
-          producer_properties: {linger.ms: "1", compression.type: lz4}
+          consumer_properties: {fetch.wait.max.ms: "\(fetchWaitMs)", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "\(lingerMs)", compression.type: lz4}
         topics:
           requests: bench.\(id).requests
           complete: bench.\(id).complete
@@ -53,7 +55,7 @@ public struct PipelineBenchmark: Sendable {
     public func run(catalog: TopicCatalog) async throws {
         print("bench pipeline: \(count) requests at \(rate > 0 ? String(format: "%.0f/s", rate) : "max rate"), Kafka \(bootstrap)")
         let floor = try await bareHop()
-        print(String(format: "floor, one bare hop (produce → consume, same Kafka, same rate): %.0f msg/s; ", floor.throughput) + floor.latency.summary())
+        print(String(format: "floor, one bare hop (produce → consume, same Kafka, same rate): %.0f msg/s, CPU %.3f ms per message; ", floor.throughput, floor.cpuMs) + floor.latency.summary())
 
         let id = UUID().uuidString.prefix(8).lowercased()
         var simConfig = SimulatorConfiguration()
@@ -81,12 +83,22 @@ public struct PipelineBenchmark: Sendable {
         let latency = LatencyRecorder()
         let errors = Atomic<Int>(0)
         let lastArrival = Mutex<ContinuousClock.Instant>(.now)
+        let parts = Mutex<[String: LatencyRecorder]>([:])
         let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
             guard let id = arrival.record.header(CEHeader.requestID), let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else { return }
             let d = arrival.receivedAt - sent
             latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-            if arrival.record.value.flatMap({ try? EventCoding.decode(Reply.self, from: $0) })?.status != .ok {
-                errors.add(1, ordering: .relaxed)
+            let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
+            if reply?.status != .ok { errors.add(1, ordering: .relaxed) }
+            var timings = reply?.timings ?? [:]
+            if let produced = arrival.record.timestamp { timings["reply_queue_ms"] = Double(max(0, Timestamp.nowMs() - produced)) }
+            for (name, ms) in timings {
+                parts.withLock { all -> LatencyRecorder in
+                    if let existing = all[name] { return existing }
+                    let created = LatencyRecorder()
+                    all[name] = created
+                    return created
+                }.record(ms: ms)
             }
             lastArrival.withLock { $0 = arrival.receivedAt }
         }
@@ -121,6 +133,11 @@ public struct PipelineBenchmark: Sendable {
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
                      (latency.percentile(50) - 3 * floor.latency.percentile(50)) / 3, cpu * 1000 / Double(max(1, latency.count)),
                      ProcessFigures.peakRSSMiB()))
+        print("  where the time goes (reply timings; *_queue_ms is Kafka time before a stage saw the record, 1 ms resolution):")
+        for (name, recorder) in parts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+            print("    " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " p50 %7.2f ms  p99 %7.2f ms", recorder.percentile(50), recorder.percentile(99)))
+        }
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
         await reader.close()
@@ -130,10 +147,10 @@ public struct PipelineBenchmark: Sendable {
     }
 
     /// One producer → consumer hop at the same rate, through the project's Kafka layer.
-    func bareHop() async throws -> (throughput: Double, latency: LatencyRecorder) {
+    func bareHop() async throws -> (throughput: Double, latency: LatencyRecorder, cpuMs: Double) {
         let topic = "bench.floor.\(UUID().uuidString.prefix(8).lowercased())"
         let configuration = KafkaConfiguration(bootstrapServers: bootstrap, properties: [
-            "fetch.wait.max.ms": "1", "linger.ms": "1", "socket.nagle.disable": "true",
+            "fetch.wait.max.ms": "\(fetchWaitMs)", "linger.ms": "\(lingerMs)", "socket.nagle.disable": "true",
         ])
         let producer = try KafkaProducer(configuration: configuration.with(["fetch.wait.max.ms": ""]), logger: logger)
         try await producer.prepare(topics: [topic])
@@ -154,6 +171,7 @@ public struct PipelineBenchmark: Sendable {
             }
         }
         let start = ContinuousClock.now
+        let cpuBefore = ProcessFigures.cpuSeconds()
         await PacedSender.run(count: count, rate: rate) { i in
             var bytes = [UInt8](repeating: 0, count: 16)
             let nanos = ContinuousClock.Instant.nanosSinceZero(.now)
@@ -163,11 +181,12 @@ public struct PipelineBenchmark: Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let elapsed = ContinuousClock.now - start
+        let cpuMs = (ProcessFigures.cpuSeconds() - cpuBefore) * 1000 / Double(max(1, latency.count))
         reader.cancel()
         await consumer.close()
         await producer.close()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (Double(latency.count) / seconds, latency)
+        return (Double(latency.count) / seconds, latency, cpuMs)
     }
 }
 

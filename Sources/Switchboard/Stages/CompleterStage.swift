@@ -24,6 +24,7 @@ public struct CompleterStage: Stage {
 
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
+        let queued = queuedMs(record)
         let trace = EventHeaders.trace(from: record)
         guard let value = record.value, let task = try? EventCoding.decode(CompletionTask.self, from: value) else {
             // Only the gateway writes this topic, so this is a poisoned record: keep it, and
@@ -39,6 +40,7 @@ public struct CompleterStage: Stage {
             let latency = elapsedMs(since: start)
             var timings = task.timings
             timings["completer_ms"] = latency
+            timings["completer_queue_ms"] = queued
             if let providerMs { timings["provider_ms"] = providerMs }
             let reply = Reply(requestID: task.requestID, status: .error, apiVersion: task.apiVersion, error: error,
                               provider: model?.provider, model: model?.name, timings: timings)
@@ -86,6 +88,7 @@ public struct CompleterStage: Stage {
         let latency = elapsedMs(since: start)
         var timings = task.timings
         timings["completer_ms"] = latency
+        timings["completer_queue_ms"] = queued
         timings["provider_ms"] = providerMs
         let usage = Usage(inputTokens: response.inputTokens, outputTokens: response.outputTokens, costPicoUSD: cost)
         let reply = Reply(requestID: task.requestID, status: .ok, apiVersion: task.apiVersion, provider: model.provider, model: model.name,

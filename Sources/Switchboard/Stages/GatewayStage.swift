@@ -92,7 +92,7 @@ public struct GatewayStage: Stage {
 
         let task = CompletionTask(requestID: requestID, principal: principal, apiVersion: "v1", replyTo: replyTo,
                                   deadlineMs: deadline, receivedAtMs: Timestamp.nowMs(), request: request,
-                                  timings: ["gateway_ms": elapsedMs(since: start)])
+                                  timings: ["gateway_ms": elapsedMs(since: start), "gateway_queue_ms": queuedMs(record)])
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
         if let deadline { headers.append(KafkaHeader(CEHeader.deadline, String(deadline))) }
         log(requestID: requestID, principal: principal, outcome: "forwarded", code: nil, start: start)

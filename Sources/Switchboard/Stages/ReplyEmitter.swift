@@ -45,3 +45,10 @@ func elapsedMs(since start: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - start
     return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }
+
+/// How long `record` waited between being produced and reaching this stage (Kafka CreateTime;
+/// clocks of different hosts may disagree, so this is clamped at zero).
+func queuedMs(_ record: KafkaRecord) -> Double {
+    guard let produced = record.timestamp else { return 0 }
+    return Double(max(0, Timestamp.nowMs() - produced))
+}

@@ -124,3 +124,48 @@ struct RunAllProcessTests {
         await producer.close()
     }
 }
+
+@Suite("start-up errors")
+struct StartupErrorTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func writeConfig(_ yaml: String) throws -> String {
+        let path = NSTemporaryDirectory() + "switchboard-startup-\(UUID()).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("Redis down at start-up: the process exits with a message naming the address")
+    func redisDown() throws {
+        let path = try writeConfig("""
+        kafka: {bootstrap_servers: "\(try PipelineHarness.bootstrap())"}
+        redis: {url: "redis://127.0.0.1:1"}
+        metrics: {port: 0}
+        """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["run", "all", "--config", path, "--topics", PipelineHarness.repositoryRoot() + "/topics"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("redis at 127.0.0.1:1 is not reachable"))
+    }
+
+    @Test("a bad config value stops start-up with the file and key named")
+    func badConfig() throws {
+        let path = try writeConfig("completer: {window: 0}\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try run(["run", "all", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.output.contains("completer.window: must be at least 1"))
+        #expect(result.output.contains(path))
+    }
+}
