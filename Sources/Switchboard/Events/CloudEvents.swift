@@ -50,20 +50,25 @@ public enum Timestamp {
     }
 }
 
-/// The JSON coders every event goes through: stable key order, no escaped slashes.
+/// The JSON coders every event goes through: stable key order, no escaped slashes. One shared
+/// encoder and decoder: both are safe to use from many tasks at once, and making them per call
+/// costs more than the encoding of a small event.
 public enum EventCoding {
-    public static func encoder() -> JSONEncoder {
+    private static let sharedEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
+    private static let sharedDecoder = JSONDecoder()
+
+    public static func encoder() -> JSONEncoder { sharedEncoder }
 
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         // Encoding our own value types cannot fail: they hold only strings, numbers and arrays.
-        (try? Array(encoder().encode(value))) ?? Array("{}".utf8)
+        (try? Array(sharedEncoder.encode(value))) ?? Array("{}".utf8)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
+        try sharedDecoder.decode(type, from: Data(bytes))
     }
 }

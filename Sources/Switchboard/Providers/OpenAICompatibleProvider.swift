@@ -67,7 +67,7 @@ public struct OpenAICompatibleProvider: ChatProvider {
         guard (200..<300).contains(response.status) else {
             throw Self.classify(status: response.status, body: response.body, headers: response.headers, provider: name)
         }
-        guard let wire = try? JSONDecoder().decode(WireResponse.self, from: Data(response.body)), let first = wire.choices.first else {
+        guard let wire = try? EventCoding.decode(WireResponse.self, from: response.body), let first = wire.choices.first else {
             throw ProviderError(.malformedResponse, "\(name): the response is not a chat completion", status: response.status)
         }
         return ProviderResponse(content: first.message.content ?? "", finishReason: first.finish_reason,
@@ -77,7 +77,7 @@ public struct OpenAICompatibleProvider: ChatProvider {
 
     /// Maps an HTTP error answer to the internal error classes.
     static func classify(status: Int, body: [UInt8], headers: HTTPHeaders, provider: String) -> ProviderError {
-        let detail = (try? JSONDecoder().decode(WireError.self, from: Data(body)))?.error
+        let detail = (try? EventCoding.decode(WireError.self, from: body))?.error
         let text = "\(provider): HTTP \(status)" + (detail?.message.map { ": \($0.prefix(300))" } ?? "")
         switch status {
         case 429:
