@@ -40,13 +40,18 @@ struct PipelineHarness {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    static var redisURL: String { ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379" }
+
     static func topicCatalog() throws -> TopicCatalog {
         try TopicCatalog.load(directory: repositoryRoot() + "/topics")
     }
 
     /// Starts everything. `providerURL` overrides the simulator (e.g. a closed port).
+    /// `providers`, `models` and `completer` replace those YAML sections; `$SIM` in them is the
+    /// simulator's base URL.
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
-                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer]) async throws -> PipelineHarness {
+                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
+                      providers: String? = nil, models: String? = nil, completer: String? = nil) async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -55,6 +60,7 @@ struct PipelineHarness {
         let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
         let simulatorTask = Task { try await simulator.run() }
         let port = try await simulator.boundPort
+        let redisURL = Self.redisURL
         let yaml = """
         kafka:
           bootstrap_servers: \(try bootstrap())
@@ -72,13 +78,18 @@ struct PipelineHarness {
             reply_topics: [test.\(id).results.custom]
           - id: globex
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
+        redis: {url: "\(redisURL)"}
         providers:
-          - {name: sim, kind: openai-compatible, base_url: "\(providerURL ?? "http://127.0.0.1:\(port)")", timeout_ms: 5000, connect_timeout_ms: 500}
+        \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 5000, connect_timeout_ms: 500}")
         models:
-          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
+        \(models ?? "  - {name: sim-small, provider: sim, input_usd_per_mtok: \"0.15\", output_usd_per_mtok: \"0.60\", aliases: [small]}")
         default_model: sim-small
-        completer: {window: \(window), max_in_flight: \(max(window, 4000))}
-        """
+        completer:
+          window: \(window)
+          max_in_flight: \(max(window, 4000))
+          idempotency: {key_prefix: "test:\(id):"}
+        \(completer ?? "")
+        """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)")
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
@@ -88,11 +99,12 @@ struct PipelineHarness {
         try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage,
                                             topics.deadLetter, topics.results + ".custom"])
         let http = HTTPClientBox.shared
+        let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage = switch role {
             case .gateway: try GatewayStage(config: config, catalog: catalog, logger: logger)
-            case .completer: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger)
+            case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
             }
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
