@@ -68,7 +68,8 @@ public struct ProviderChain: Sendable {
             guard let chosen = candidates.first(where: { health.admit($0.id, nowMs: now) }) else {
                 let readyAt = order.map { health.availableAtMs($0.id, nowMs: now) }.min() ?? now
                 let wait = readyAt - now
-                if wait <= policy.maxRetryAfterMs && readyAt < deadlineMs && waits < policy.maxAttempts * 4 {
+                // Bounded by the deadline: waiting for a deployment to come back beats failing.
+                if wait <= policy.maxRetryAfterMs && readyAt < deadlineMs && waits < 100_000 {
                     waits += 1
                     await clock.sleep(ms: max(wait, 1))
                     continue

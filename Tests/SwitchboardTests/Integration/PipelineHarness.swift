@@ -87,9 +87,9 @@ struct PipelineHarness {
         completer:
           window: \(window)
           max_in_flight: \(max(window, 4000))
-          idempotency: {key_prefix: "test:\(id):"}
+        \(completer?.contains("idempotency") == true ? "" : "  idempotency: {key_prefix: \"test:$ID:\"}")
         \(completer ?? "")
-        """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)")
+        """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)

@@ -69,7 +69,7 @@ struct ProviderAdapterTests {
     func cachedTokens() async throws {
         try await withSimulator { port in
             for (kind, adapter) in try adapters(port: port) {
-                let long = String(repeating: "A long shared system prompt for caching. ", count: 60)
+                let long = String(repeating: "A long shared system prompt for caching. ", count: 400)
                 var call = request("q")
                 call.messages = [ChatMessage(role: "system", content: long), ChatMessage(role: "user", content: "\(kind) one")]
                 _ = try await adapter.complete(call)
