@@ -1,0 +1,141 @@
+import Foundation
+import HTTPClient
+import Kafka
+import Logging
+import ProviderSimulator
+import Switchboard
+import Synchronization
+import Testing
+
+/// `switchboard run completer` as a child process, killed with SIGKILL in the middle of 5,000
+/// requests and started again.
+@Suite("completer killed with SIGKILL", .serialized, .timeLimit(.minutes(5)))
+struct CompleterKillTests {
+    func startCompleter(configPath: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
+        process.arguments = ["run", "completer", "--config", configPath, "--metrics-port", "0",
+                             "--topics", PipelineHarness.repositoryRoot() + "/topics"]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return process
+    }
+
+    @Test("kill -9 during 5,000 requests, restart: every request gets exactly one reply, the provider saw only the in-flight ones twice")
+    func killAndRestart() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        simConfig.defaultBehaviour = RouteBehaviour(latency: .fixed(milliseconds: 100))
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        let simTask = Task { try await simulator.run() }
+        defer { simTask.cancel() }
+        let simPort = try await simulator.boundPort
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let yaml = """
+        kafka:
+          bootstrap_servers: \(try PipelineHarness.bootstrap())
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "1", compression.type: lz4}
+          group_prefix: kill-\(id)
+        redis: {url: "\(PipelineHarness.redisURL)"}
+        topics: {requests: kill.\(id).requests, complete: kill.\(id).complete, results: kill.\(id).results, usage: kill.\(id).usage, dead_letter: kill.\(id).dlq}
+        providers:
+          - {name: sim, base_url: "http://127.0.0.1:\(simPort)", timeout_ms: 5000}
+        models:
+          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
+        completer:
+          window: 500
+          max_in_flight: 1000
+          idempotency: {in_flight_ttl_ms: 3000, poll_ms: 100, key_prefix: "kill:\(id):"}
+        """
+        let configPath = NSTemporaryDirectory() + "switchboard-kill-\(id).yaml"
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        let config = try SwitchboardConfig.load(path: configPath)
+        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
+        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        let topics = config.topics
+        try await producer.prepare(topics: [topics.complete, topics.results, topics.usage, topics.deadLetter])
+
+        var completer = try startCompleter(configPath: configPath)
+        let count = 5_000
+        let ids = (0..<count).map { "kill-\(id)-\($0)" }
+        let principal = Principal(tenant: "acme", keyID: "acme-key")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for requestID in ids {
+                group.addTask {
+                    let request = ChatRequest(messages: [ChatMessage(role: "user", content: "q \(requestID)")], maxTokens: 8)
+                    try await producer.send(CompletionTask.record(requestID: requestID, principal: principal, request: request,
+                                                                  replyTo: topics.results, topic: topics.complete))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Kill once the provider has answered part of the requests.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while simulator.stats().totalRequests < count / 3 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(completer.processIdentifier, SIGKILL)
+        completer.waitUntilExit()
+        let seenAtKill = simulator.stats().totalRequests
+        #expect(seenAtKill < count, "the kill came in the middle")
+        completer = try startCompleter(configPath: configPath)
+        defer { if completer.isRunning { completer.terminate() } }
+
+        let harness = try await PipelineHarnessReader(runtime: runtime, logger: logger)
+        let replies = try await harness.readAll(topics.results, atLeast: count, settle: .seconds(3), timeout: .seconds(150))
+        completer.terminate()
+        completer.waitUntilExit()
+        await producer.close()
+
+        var byRequest: [String: [KafkaRecord]] = [:]
+        for record in replies { byRequest[record.header(CEHeader.requestID) ?? "", default: []].append(record) }
+        #expect(Set(byRequest.keys) == Set(ids), "every request answered: \(byRequest.count) of \(count)")
+        // Exactly one reply as the caller sees it: copies (re-emitted stored replies) are the same event.
+        let copies = byRequest.values.filter { $0.count > 1 }
+        #expect(copies.allSatisfy { Set($0.map { $0.header(CEHeader.id) }).count == 1 && Set($0.map(\.value)).count == 1 })
+        let stats = simulator.stats()
+        let twice = ids.filter { (stats.requestsByRequestId[$0] ?? 0) > 1 }
+        #expect(ids.allSatisfy { (stats.requestsByRequestId[$0] ?? 0) >= 1 })
+        #expect(twice.count <= 1000, "only requests in flight at the kill (at most max_in_flight) reach the provider twice")
+        print("kill -9: provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
+    }
+}
+
+/// Reads a topic from the beginning with a throwaway consumer.
+struct PipelineHarnessReader {
+    let runtime: SwitchboardRuntime
+    let logger: Logger
+
+    init(runtime: SwitchboardRuntime, logger: Logger) async throws {
+        self.runtime = runtime
+        self.logger = logger
+    }
+
+    func readAll(_ topic: String, atLeast count: Int, settle: Duration, timeout: Duration) async throws -> [KafkaRecord] {
+        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
+        let ends = try await consumer.endOffsets(topic: topic)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))
+        let collected = RecordBox()
+        let reader = Task { while let record = await consumer.next() { collected.append(record) } }
+        let deadline = ContinuousClock.now + timeout
+        var distinct = 0
+        while distinct < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            distinct = Set(collected.all.compactMap { $0.header(CEHeader.requestID) }).count
+        }
+        try await Task.sleep(for: settle)
+        await consumer.close()
+        reader.cancel()
+        return collected.all
+    }
+}
+
+final class RecordBox: Sendable {
+    private let records = Mutex<[KafkaRecord]>([])
+    func append(_ record: KafkaRecord) { records.withLock { $0.append(record) } }
+    var all: [KafkaRecord] { records.withLock { $0 } }
+}
