@@ -49,6 +49,8 @@ struct CompleterKillTests {
           window: 500
           max_in_flight: 1000
           idempotency: {in_flight_ttl_ms: 3000, poll_ms: 100, key_prefix: "kill:\(id):"}
+          # One attempt per request: a retry would also reach the provider twice and hide what the kill did.
+          retry: {max_attempts: 1}
         """
         let configPath = NSTemporaryDirectory() + "switchboard-kill-\(id).yaml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -80,7 +82,8 @@ struct CompleterKillTests {
         }
         kill(completer.processIdentifier, SIGKILL)
         completer.waitUntilExit()
-        let seenAtKill = simulator.stats().totalRequests
+        let calledBeforeKill = Set(simulator.stats().requestsByRequestId.keys)
+        let seenAtKill = calledBeforeKill.count
         #expect(seenAtKill < count, "the kill came in the middle")
         completer = try startCompleter(configPath: configPath)
         defer { if completer.isRunning { completer.terminate() } }
@@ -101,7 +104,9 @@ struct CompleterKillTests {
         let twice = ids.filter { (stats.requestsByRequestId[$0] ?? 0) > 1 }
         #expect(ids.allSatisfy { (stats.requestsByRequestId[$0] ?? 0) >= 1 })
         #expect(twice.count <= 1000, "only requests in flight at the kill (at most max_in_flight) reach the provider twice")
-        print("kill -9: provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
+        #expect(twice.allSatisfy { calledBeforeKill.contains($0) }, "a request first called after the restart is called once")
+        let errorReplies = byRequest.values.compactMap { $0.first?.decoded(Reply.self) }.filter { $0.status == .error }.count
+        print("kill -9: \(errorReplies) error replies; provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
     }
 }
 
