@@ -4,7 +4,6 @@ import Kafka
 import Logging
 import ProviderSimulator
 import Switchboard
-import Synchronization
 import Testing
 
 /// `switchboard run completer` as a child process, killed with SIGKILL in the middle of 5,000
@@ -26,12 +25,9 @@ struct CompleterKillTests {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         var simConfig = SimulatorConfiguration()
-        simConfig.port = 0
         simConfig.defaultBehaviour = RouteBehaviour(latency: .fixed(milliseconds: 100))
-        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
-        let simTask = Task { try await simulator.run() }
+        let (simulator, simTask, simPort) = try await PipelineHarness.startSimulator(simConfig)
         defer { simTask.cancel() }
-        let simPort = try await simulator.boundPort
         let id = UUID().uuidString.prefix(8).lowercased()
         let yaml = """
         kafka:
@@ -88,8 +84,8 @@ struct CompleterKillTests {
         completer = try startCompleter(configPath: configPath)
         defer { if completer.isRunning { completer.terminate() } }
 
-        let harness = try await PipelineHarnessReader(runtime: runtime, logger: logger)
-        let replies = try await harness.readAll(topics.results, atLeast: count, settle: .seconds(3), timeout: .seconds(150))
+        let replies = try await PipelineHarness.readAll(topics.results, runtime: runtime, logger: logger, atLeast: count, settle: .seconds(3),
+                                                        timeout: .seconds(150)) { $0.header(CEHeader.requestID) }
         completer.terminate()
         completer.waitUntilExit()
         await producer.close()
@@ -108,39 +104,4 @@ struct CompleterKillTests {
         let errorReplies = byRequest.values.compactMap { $0.first?.decoded(Reply.self) }.filter { $0.status == .error }.count
         print("kill -9: \(errorReplies) error replies; provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
     }
-}
-
-/// Reads a topic from the beginning with a throwaway consumer.
-struct PipelineHarnessReader {
-    let runtime: SwitchboardRuntime
-    let logger: Logger
-
-    init(runtime: SwitchboardRuntime, logger: Logger) async throws {
-        self.runtime = runtime
-        self.logger = logger
-    }
-
-    func readAll(_ topic: String, atLeast count: Int, settle: Duration, timeout: Duration) async throws -> [KafkaRecord] {
-        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
-        let ends = try await consumer.endOffsets(topic: topic)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))
-        let collected = RecordBox()
-        let reader = Task { while let record = await consumer.next() { collected.append(record) } }
-        let deadline = ContinuousClock.now + timeout
-        var distinct = 0
-        while distinct < count && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            distinct = Set(collected.all.compactMap { $0.header(CEHeader.requestID) }).count
-        }
-        try await Task.sleep(for: settle)
-        await consumer.close()
-        reader.cancel()
-        return collected.all
-    }
-}
-
-final class RecordBox: Sendable {
-    private let records = Mutex<[KafkaRecord]>([])
-    func append(_ record: KafkaRecord) { records.withLock { $0.append(record) } }
-    var all: [KafkaRecord] { records.withLock { $0 } }
 }

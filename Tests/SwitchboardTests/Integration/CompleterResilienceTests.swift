@@ -14,11 +14,7 @@ struct CompleterResilienceTests {
 
     /// A second, healthy simulator on its own port.
     static func healthySimulator() async throws -> (ProviderSimulator, Task<Void, any Error>, Int) {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let simulator = ProviderSimulator(configuration: SimulatorConfiguration(), logger: logger)
-        let task = Task { try await simulator.run() }
-        return (simulator, task, try await simulator.boundPort)
+        try await PipelineHarness.startSimulator()
     }
 
     static func twoDeployments(healthyPort: Int) -> (providers: String, models: String) {

@@ -141,23 +141,44 @@ struct PipelineHarness {
     /// Reads `topic` from the beginning until `count` records arrived, then `settle` longer
     /// to catch duplicates; fails after `timeout`.
     func readAll(_ topic: String, atLeast count: Int, settle: Duration = .seconds(1), timeout: Duration = .seconds(60)) async throws -> [KafkaRecord] {
+        try await Self.readAll(topic, runtime: runtime, logger: logger, atLeast: count, settle: settle, timeout: timeout)
+    }
+
+    /// Reads `topic` from the beginning until `count` records arrived (or `count` distinct
+    /// values of `distinct`, when given), then `settle` longer to catch duplicates.
+    static func readAll(_ topic: String, runtime: SwitchboardRuntime, logger: Logger, atLeast count: Int, settle: Duration = .seconds(1),
+                        timeout: Duration = .seconds(60), distinct: (@Sendable (KafkaRecord) -> String?)? = nil) async throws -> [KafkaRecord] {
         let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
         let ends = try await consumer.endOffsets(topic: topic)
         try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))  // -2: beginning
-        let collected = Mutex<[KafkaRecord]>([])
+        let collected = RecordBox()
         let reader = Task {
-            while let record = await consumer.next() {
-                collected.withLock { $0.append(record) }
-            }
+            while let record = await consumer.next() { collected.append(record) }
+        }
+        func progress() -> Int {
+            let records = collected.all
+            return distinct.map { key in Set(records.compactMap(key)).count } ?? records.count
         }
         let deadline = ContinuousClock.now + timeout
-        while collected.withLock({ $0.count }) < count && ContinuousClock.now < deadline {
+        while progress() < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await Task.sleep(for: settle)
         await consumer.close()
         reader.cancel()
-        return collected.withLock { $0 }
+        return collected.all
+    }
+
+    /// A provider simulator on a free loopback port, running until the task is cancelled.
+    static func startSimulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration()) async throws
+        -> (simulator: ProviderSimulator, task: Task<Void, any Error>, port: Int) {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        var configuration = configuration
+        configuration.port = 0
+        let simulator = ProviderSimulator(configuration: configuration, logger: logger)
+        let task = Task { try await simulator.run() }
+        return (simulator, task, try await simulator.boundPort)
     }
 
     /// The committed offsets of the stage's group on its input topic, and the topic's end offsets.
@@ -174,6 +195,13 @@ struct PipelineHarness {
         guard let contract = catalog[name] else { return ["no contract \(name)"] }
         return contract.violations(value: record.value, headers: record.headers)
     }
+}
+
+/// Records collected by a reader task.
+final class RecordBox: Sendable {
+    private let records = Mutex<[KafkaRecord]>([])
+    func append(_ record: KafkaRecord) { records.withLock { $0.append(record) } }
+    var all: [KafkaRecord] { records.withLock { $0 } }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

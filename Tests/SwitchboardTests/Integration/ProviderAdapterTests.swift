@@ -13,14 +13,11 @@ struct ProviderAdapterTests {
     static let key = "sk-sim-secret-\(UUID().uuidString.prefix(6))"
 
     func withSimulator(_ body: (Int) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
         var config = SimulatorConfiguration()
         config.apiKey = Self.key
-        let simulator = ProviderSimulator(configuration: config, logger: logger)
-        let task = Task { try await simulator.run() }
+        let (_, task, port) = try await PipelineHarness.startSimulator(config)
         defer { task.cancel() }
-        try await body(try await simulator.boundPort)
+        try await body(port)
     }
 
     func provider(_ kind: String, port: Int, keyEnv: String? = "SIM_KEY") throws -> ProviderConfig {
