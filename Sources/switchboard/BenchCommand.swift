@@ -52,6 +52,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Records in flight per partition (the config's completer.window otherwise).")
         var window: Int?
 
+        @Option(name: .long, help: "Use a simulator already running elsewhere (e.g. `switchboard simulate-provider --latency-ms 500`).")
+        var providerURL: String?
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
@@ -62,7 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
                 config.completer.maxInFlight = max(config.completer.maxInFlight, window * 4)
             }
             let benchmark = CompleterBenchmark(config: config, count: count, rate: rate, providerLatencyMs: latencyMs,
-                                               logger: Logger(label: "switchboard.bench"))
+                                               providerURL: providerURL, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
         }
     }

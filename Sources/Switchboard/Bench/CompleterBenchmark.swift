@@ -14,10 +14,13 @@ public struct CompleterBenchmark: Sendable {
     public var count: Int
     public var rate: Double
     public var providerLatencyMs: Int
+    /// A simulator in another process (started with `--latency-ms`); nil starts one here.
+    public var providerURL: String?
     public var logger: Logger
 
-    public init(config: SwitchboardConfig, count: Int, rate: Double, providerLatencyMs: Int, logger: Logger) {
+    public init(config: SwitchboardConfig, count: Int, rate: Double, providerLatencyMs: Int, providerURL: String? = nil, logger: Logger) {
         self.config = config
+        self.providerURL = providerURL
         self.count = count
         self.rate = rate
         self.providerLatencyMs = providerLatencyMs
@@ -29,12 +32,12 @@ public struct CompleterBenchmark: Sendable {
         simConfig.port = 0
         simConfig.defaultBehaviour = RouteBehaviour(latency: .fixed(milliseconds: Double(providerLatencyMs)))
         let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
-        let simTask = Task { try await simulator.run() }
-        let port = try await simulator.boundPort
+        let simTask = Task { if providerURL == nil { try await simulator.run() } }
+        let port = providerURL == nil ? try await simulator.boundPort : 0
         let id = UUID().uuidString.prefix(8).lowercased()
         var config = self.config
         config.topics = try TopicNames.bench(id: String(id))
-        config.providers = [try ProviderConfig.simulator(port: port)]
+        config.providers = [try ProviderConfig.simulator(url: providerURL ?? "http://127.0.0.1:\(port)")]
         config.models = [ModelConfig(name: "sim-small", deployments: [DeploymentConfig(provider: "sim", providerModel: "gpt-4o-mini")],
                                      inputPrice: Price(picoUSDPerToken: 150_000), outputPrice: Price(picoUSDPerToken: 600_000))]
         config.defaultModel = "sim-small"
@@ -92,7 +95,7 @@ public struct CompleterBenchmark: Sendable {
                      latency.count, count, errors.load(ordering: .relaxed), seconds, Double(latency.count) / seconds, peakInFlight.load(ordering: .relaxed)))
         print(String(format: "  latency, task produced → reply read: p50 %.1f ms  p99 %.1f ms  (provider answers after %d ms)",
                      latency.percentile(50), latency.percentile(99), providerLatencyMs))
-        print(String(format: "  RSS: first quarter of the run %.0f MiB, last quarter %.0f MiB, peak %.0f MiB (this process: completer, simulator, load generator)",
+        print(String(format: "  RSS: first quarter of the run %.0f MiB, last quarter %.0f MiB, peak %.0f MiB (this process: completer, load generator\(providerURL == nil ? ", simulator" : ""))",
                      samples.prefix(quarter).max() ?? .nan, samples.suffix(quarter).max() ?? .nan, ProcessFigures.peakRSSMiB()))
         runner.requestStop()
         _ = await runnerTask.result
@@ -112,8 +115,8 @@ extension TopicNames {
 }
 
 extension ProviderConfig {
-    static func simulator(port: Int) throws -> ProviderConfig {
-        try SwitchboardConfig.parse("providers: [{name: sim, base_url: \"http://127.0.0.1:\(port)\", timeout_ms: 30000}]", path: "bench").providers[0]
+    static func simulator(url: String) throws -> ProviderConfig {
+        try SwitchboardConfig.parse("providers: [{name: sim, base_url: \"\(url)\", timeout_ms: 30000}]", path: "bench").providers[0]
     }
 }
 
