@@ -9,6 +9,24 @@ public struct StoredAnswer: Sendable, Codable, Equatable {
     public var usage: UsageEvent
 
     enum CodingKeys: String, CodingKey { case replyTo = "reply_to", reply, usage }
+
+    /// The answer's JSON pieces, each encoded once: the reply and usage values that go to
+    /// Kafka, and the stored form that holds both.
+    public func encoded() -> EncodedAnswer {
+        let reply = EventCoding.encode(self.reply)
+        let usage = EventCoding.encode(self.usage)
+        let stored = Array("{\"reply\":".utf8) + reply + Array(",\"reply_to\":".utf8) + EventCoding.encode(replyTo)
+            + Array(",\"usage\":".utf8) + usage + [UInt8(ascii: "}")]
+        return EncodedAnswer(answer: self, reply: reply, usage: usage, stored: stored)
+    }
+}
+
+/// A ``StoredAnswer`` with its encodings.
+public struct EncodedAnswer: Sendable {
+    public var answer: StoredAnswer
+    public var reply: [UInt8]
+    public var usage: [UInt8]
+    public var stored: [UInt8]
 }
 
 /// Where the request id works as an idempotency key.
@@ -16,7 +34,7 @@ public protocol RequestLedger: Sendable {
     /// Claims `requestID` for this process, or reports it answered or in flight elsewhere.
     func claim(_ requestID: String) async -> LedgerClaim
     /// Stores the answer and clears the in-flight marker.
-    func store(_ answer: StoredAnswer) async
+    func store(_ answer: EncodedAnswer) async
 }
 
 /// The state of a request id in the ledger.
@@ -82,10 +100,10 @@ public struct RedisRequestLedger: RequestLedger {
         }
     }
 
-    public func store(_ answer: StoredAnswer) async {
+    public func store(_ answer: EncodedAnswer) async {
         do {
-            _ = try await redis.eval(Self.storeScript, keys: keys(answer.reply.requestID),
-                                     args: [RedisArgument(bytes: EventCoding.encode(answer)), RedisArgument(settings.replyTTLMs)])
+            _ = try await redis.eval(Self.storeScript, keys: keys(answer.answer.reply.requestID),
+                                     args: [RedisArgument(bytes: answer.stored), RedisArgument(settings.replyTTLMs)])
         } catch {
             onError("storing the answer failed: \(error.message)")
         }

@@ -65,7 +65,7 @@ public struct CompleterStage: Stage {
         // The request id is the idempotency key: never call a provider twice for one request.
         if let ledger {
             switch await claim(task.requestID, ledger: ledger, remainingMs: remainingMs) {
-            case .answered(let stored): return StageResult(outputs: emitter.replay(stored, trace: trace))
+            case .answered(let stored): return StageResult(outputs: emitter.replay(stored.encoded(), trace: trace))
             case .busy: return outputs(answer.failed(ReplyError(.internalError, "the request is still being answered elsewhere")), trace: trace)
             case .claimed: break
             }
@@ -81,13 +81,13 @@ public struct CompleterStage: Stage {
         let providerStart = ContinuousClock.now
         let outcome = await chain.run(call, model: model, deadlineMs: chain.clock.nowMs + remainingMs, onDelta: onDelta)
         answer.record(outcome, providerMs: elapsedMs(since: providerStart), stream: task.request.stream == true)
-        let stored = answer.stored()
+        let stored = answer.stored().encoded()
         if let ledger { await ledger.store(stored) }
         return StageResult(outputs: emitter.replay(stored, trace: trace))
     }
 
     private func outputs(_ answer: Answer, trace: [KafkaHeader]) -> StageResult {
-        StageResult(outputs: emitter.replay(answer.stored(), trace: trace))
+        StageResult(outputs: emitter.replay(answer.stored().encoded(), trace: trace))
     }
 
     /// Waits while another delivery of the same request is being answered; its marker expires

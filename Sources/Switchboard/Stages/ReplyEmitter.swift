@@ -24,12 +24,13 @@ public struct ReplyEmitter: Sendable {
 
     /// The reply and usage records of a stored answer. Their event ids derive from the request
     /// id, so a re-emitted answer is the same event and consumers can drop the copy by `ce_id`.
-    public func replay(_ answer: StoredAnswer, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {
+    public func replay(_ encoded: EncodedAnswer, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {
+        let answer = encoded.answer
         let id = answer.reply.requestID
         return [
-            KafkaOutgoingRecord(topic: answer.replyTo, key: Array(id.utf8), value: EventCoding.encode(answer.reply),
+            KafkaOutgoingRecord(topic: answer.replyTo, key: Array(id.utf8), value: encoded.reply,
                                 headers: EventHeaders.make(type: "llm.reply.v1", id: id + "/reply", extra: [KafkaHeader(CEHeader.requestID, id)] + trace)),
-            KafkaOutgoingRecord(topic: topics.usage, key: Array((answer.usage.tenant ?? id).utf8), value: EventCoding.encode(answer.usage),
+            KafkaOutgoingRecord(topic: topics.usage, key: Array((answer.usage.tenant ?? id).utf8), value: encoded.usage,
                                 headers: EventHeaders.make(type: "llm.usage.v1", id: id + "/usage", extra: [KafkaHeader(CEHeader.requestID, id)])),
         ]
     }

@@ -79,6 +79,18 @@ struct CatalogAndUsageTests {
         #expect(report.render(.json).contains("\"cost_picousd\" : 7"))
     }
 
+    @Test("a stored answer, encoded once for Kafka and Redis, reads back unchanged")
+    func storedAnswerRoundTrip() throws {
+        var usage = UsageEvent(requestID: "r\"1", tenant: "t", keyID: "k", status: .ok, errorCode: nil, stage: "completer", provider: "sim",
+                               model: "m", inputTokens: 3, outputTokens: 4, costPicoUSD: 5, latencyMs: 1.5, providerLatencyMs: 1, timestampMs: 9)
+        usage.attempts = [Attempt(deployment: "sim/m", provider: "sim", status: .ok, errorClass: nil, httpStatus: nil, latencyMs: 1)]
+        let answer = StoredAnswer(replyTo: "results \"x\"", reply: Reply(requestID: "r\"1", status: .ok, usage: Usage(inputTokens: 3, outputTokens: 4, costPicoUSD: 5)),
+                                  usage: usage)
+        let encoded = answer.encoded()
+        #expect(try EventCoding.decode(StoredAnswer.self, from: encoded.stored) == answer)
+        #expect(try EventCoding.decode(Reply.self, from: encoded.reply) == answer.reply)
+    }
+
     @Test("server-sent events survive arbitrary chunk boundaries")
     func sse() {
         let text = "event: message_start\r\ndata: {\"a\":1}\r\n\r\n: comment\n\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n"
