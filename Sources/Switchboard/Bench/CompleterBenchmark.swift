@@ -57,12 +57,17 @@ public struct CompleterBenchmark: Sendable {
         let sentAt = Mutex<[String: ContinuousClock.Instant]>([:])
         let latency = LatencyRecorder()
         let errors = Atomic<Int>(0)
+        let providerMs = LatencyRecorder()
+        let completerMs = LatencyRecorder()
         let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
             guard let requestID = arrival.record.header(CEHeader.requestID),
                   let sent = sentAt.withLock({ $0.removeValue(forKey: requestID) }) else { return }
             let d = arrival.receivedAt - sent
             latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-            if arrival.record.value.flatMap({ try? EventCoding.decode(Reply.self, from: $0) })?.status != .ok { errors.add(1, ordering: .relaxed) }
+            let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
+            if reply?.status != .ok { errors.add(1, ordering: .relaxed) }
+            if let ms = reply?.timings["provider_ms"] { providerMs.record(ms: ms) }
+            if let ms = reply?.timings["completer_ms"] { completerMs.record(ms: ms) }
         }
         let peakInFlight = Atomic<Int>(0)
         let rssSamples = Mutex<[Double]>([])
@@ -95,6 +100,8 @@ public struct CompleterBenchmark: Sendable {
                      latency.count, count, errors.load(ordering: .relaxed), seconds, Double(latency.count) / seconds, peakInFlight.load(ordering: .relaxed)))
         print(String(format: "  latency, task produced → reply read: p50 %.1f ms  p99 %.1f ms  (provider answers after %d ms)",
                      latency.percentile(50), latency.percentile(99), providerLatencyMs))
+        print(String(format: "  inside the completer: provider calls p50 %.1f ms p99 %.1f ms; whole record p50 %.1f ms p99 %.1f ms",
+                     providerMs.percentile(50), providerMs.percentile(99), completerMs.percentile(50), completerMs.percentile(99)))
         print(String(format: "  RSS: first quarter of the run %.0f MiB, last quarter %.0f MiB, peak %.0f MiB (this process: completer, load generator\(providerURL == nil ? ", simulator" : ""))",
                      samples.prefix(quarter).max() ?? .nan, samples.suffix(quarter).max() ?? .nan, ProcessFigures.peakRSSMiB()))
         runner.requestStop()
