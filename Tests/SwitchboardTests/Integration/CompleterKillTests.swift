@@ -8,6 +8,7 @@ import Testing
 
 /// `switchboard run completer` as a child process, killed with SIGKILL in the middle of 5,000
 /// requests and started again.
+extension CompleterLoadTests {
 @Suite("completer killed with SIGKILL", .serialized, .timeLimit(.minutes(5)))
 struct CompleterKillTests {
     func startCompleter(configPath: String) throws -> Process {
@@ -38,7 +39,7 @@ struct CompleterKillTests {
         redis: {url: "\(PipelineHarness.redisURL)"}
         topics: {requests: kill.\(id).requests, complete: kill.\(id).complete, results: kill.\(id).results, usage: kill.\(id).usage, dead_letter: kill.\(id).dlq}
         providers:
-          - {name: sim, base_url: "http://127.0.0.1:\(simPort)", timeout_ms: 5000}
+          - {name: sim, base_url: "http://127.0.0.1:\(simPort)", timeout_ms: 30000}
         models:
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
         completer:
@@ -78,6 +79,8 @@ struct CompleterKillTests {
         }
         kill(completer.processIdentifier, SIGKILL)
         completer.waitUntilExit()
+        // Requests the dead process sent may still sit in the simulator's socket buffers.
+        try await Task.sleep(for: .seconds(1))
         let calledBeforeKill = Set(simulator.stats().requestsByRequestId.keys)
         let seenAtKill = calledBeforeKill.count
         #expect(seenAtKill < count, "the kill came in the middle")
@@ -104,4 +107,5 @@ struct CompleterKillTests {
         let errorReplies = byRequest.values.compactMap { $0.first?.decoded(Reply.self) }.filter { $0.status == .error }.count
         print("kill -9: \(errorReplies) error replies; provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
     }
+}
 }

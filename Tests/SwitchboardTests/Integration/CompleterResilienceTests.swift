@@ -8,6 +8,11 @@ import Testing
 
 /// The completer against failing providers, on the dev Kafka and Redis: retries, failover,
 /// streaming failover rules, idempotency, and exact cost.
+/// The heavy completer tests run one at a time, so their load does not time each other out.
+@Suite("completer under load", .serialized)
+struct CompleterLoadTests {}
+
+extension CompleterLoadTests {
 @Suite("completer resilience", .serialized, .timeLimit(.minutes(6)))
 struct CompleterResilienceTests {
     static let principal = Principal(tenant: "acme", keyID: "acme-key")
@@ -47,10 +52,10 @@ struct CompleterResilienceTests {
         let (healthy, healthyTask, healthyPort) = try await Self.healthySimulator()
         defer { healthyTask.cancel() }
         var flaky = SimulatorConfiguration()
-        flaky.defaultBehaviour = RouteBehaviour(errorRates: [500: 0.1], rateLimitRate: 0.1, retryAfterSeconds: 1, stallRate: 0.1, stallSeconds: 5)
+        flaky.defaultBehaviour = RouteBehaviour(errorRates: [500: 0.1], rateLimitRate: 0.1, retryAfterSeconds: 1, stallRate: 0.1, stallSeconds: 10)
         let (providers, models) = Self.twoDeployments(healthyPort: healthyPort)
         let pipeline = try await PipelineHarness.start(simulatorConfiguration: flaky, window: 1000, roles: [.completer], providers: providers, models: models, completer: """
-          retry: {max_attempts: 6, base_delay_ms: 20, max_delay_ms: 200, max_retry_after_ms: 2000, attempt_timeout_ms: 2000}
+          retry: {max_attempts: 6, base_delay_ms: 20, max_delay_ms: 200, max_retry_after_ms: 2000, attempt_timeout_ms: 5000}
           circuit_breaker: {failure_threshold: 10, open_ms: 500}
         """)
         let count = 10_000
@@ -93,7 +98,8 @@ struct CompleterResilienceTests {
         var dropping = SimulatorConfiguration()
         dropping.defaultBehaviour = RouteBehaviour(dropRate: 1, dropAfterEvents: 0)
         let (providers, models) = Self.twoDeployments(healthyPort: healthyPort)
-        let early = try await PipelineHarness.start(simulatorConfiguration: dropping, roles: [.completer], providers: providers, models: models)
+        let early = try await PipelineHarness.start(simulatorConfiguration: dropping, roles: [.completer], providers: providers, models: models,
+                                                     completer: "  retry: {max_attempts: 3}")
         let earlyID = "stream-early-\(early.id)"
         try await send(early, ids: [earlyID], stream: true)
         let earlyRecords = try await early.readAll(early.config.topics.results, atLeast: 2, settle: .seconds(2))
@@ -112,7 +118,8 @@ struct CompleterResilienceTests {
 
         var late = SimulatorConfiguration()
         late.defaultBehaviour = RouteBehaviour(dropRate: 1, dropAfterEvents: 3)
-        let broken = try await PipelineHarness.start(simulatorConfiguration: late, roles: [.completer], providers: providers, models: models)
+        let broken = try await PipelineHarness.start(simulatorConfiguration: late, roles: [.completer], providers: providers, models: models,
+                                                     completer: "  retry: {max_attempts: 3}")
         let lateID = "stream-late-\(broken.id)"
         try await send(broken, ids: [lateID], stream: true)
         let lateRecords = try await broken.readAll(broken.config.topics.results, atLeast: 2, settle: .seconds(2))
@@ -149,4 +156,5 @@ struct CompleterResilienceTests {
         #expect(replies.filter { $0.header(CEHeader.requestID) == orphan }.count == 1)
         #expect(pipeline.simulator.stats().requestsByRequestId[orphan] == 1)
     }
+}
 }

@@ -88,6 +88,7 @@ struct PipelineHarness {
           window: \(window)
           max_in_flight: \(max(window, 4000))
         \(completer?.contains("idempotency") == true ? "" : "  idempotency: {key_prefix: \"test:$ID:\"}")
+        \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
         \(completer ?? "")
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
