@@ -54,7 +54,12 @@ public struct CompleterStage: Stage {
             return outputs(answer.failed(ReplyError(.unknownModel, "model '\(task.request.model ?? "")' is not in the catalog (known: \(catalog.names.joined(separator: ", ")))")), trace: trace)
         }
         answer.model = model
-        let remainingMs = task.deadlineMs.map { $0 - Timestamp.nowMs() } ?? Int64(settings.defaultDeadlineMs)
+        var remainingMs = task.deadlineMs.map { $0 - Timestamp.nowMs() } ?? Int64(settings.defaultDeadlineMs)
+        if ledger != nil {
+            // Finish before the in-flight marker expires, or another delivery could start the request again.
+            let ttl = Int64(settings.idempotency.inFlightTTLMs)
+            remainingMs = min(remainingMs, max(ttl - 1_000, ttl / 2))
+        }
         guard remainingMs > 0 else {
             return outputs(answer.failed(ReplyError(.deadlineExceeded, "the request's deadline passed before a model was called")), trace: trace)
         }
