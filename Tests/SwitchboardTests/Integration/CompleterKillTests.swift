@@ -11,16 +11,6 @@ import Testing
 extension CompleterLoadTests {
 @Suite("completer killed with SIGKILL", .serialized, .timeLimit(.minutes(5)))
 struct CompleterKillTests {
-    func startCompleter(configPath: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
-        process.arguments = ["run", "completer", "--config", configPath, "--metrics-port", "0",
-                             "--topics", PipelineHarness.repositoryRoot() + "/topics"]
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        return process
-    }
-
     @Test("kill -9 during 5,000 requests, restart: every request gets exactly one reply, the provider saw only the in-flight ones twice")
     func killAndRestart() async throws {
         var logger = Logger(label: "test")
@@ -45,20 +35,14 @@ struct CompleterKillTests {
         completer:
           window: 500
           max_in_flight: 1000
-          idempotency: {in_flight_ttl_ms: 3000, poll_ms: 100, key_prefix: "kill:\(id):"}
+          idempotency: {in_flight_ttl_ms: 10000, poll_ms: 100, key_prefix: "kill:\(id):"}
           # One attempt per request: a retry would also reach the provider twice and hide what the kill did.
           retry: {max_attempts: 1}
         """
-        let configPath = NSTemporaryDirectory() + "switchboard-kill-\(id).yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
-        let config = try SwitchboardConfig.load(path: configPath)
-        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
-        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
-        let topics = config.topics
-        try await producer.prepare(topics: [topics.complete, topics.results, topics.usage, topics.deadLetter])
-
-        var completer = try startCompleter(configPath: configPath)
+        let fixture = try await ProcessFixture(yaml: yaml, name: "kill-\(id)", logger: logger)
+        defer { fixture.removeConfig() }
+        let (runtime, producer, topics) = (fixture.runtime, fixture.producer, fixture.config.topics)
+        var completer = try fixture.launch(["run", "completer", "--metrics-port", "0"])
         let count = 5_000
         let ids = (0..<count).map { "kill-\(id)-\($0)" }
         let principal = Principal(tenant: "acme", keyID: "acme-key")
@@ -84,7 +68,7 @@ struct CompleterKillTests {
         let calledBeforeKill = Set(simulator.stats().requestsByRequestId.keys)
         let seenAtKill = calledBeforeKill.count
         #expect(seenAtKill < count, "the kill came in the middle")
-        completer = try startCompleter(configPath: configPath)
+        completer = try fixture.launch(["run", "completer", "--metrics-port", "0"])
         defer { if completer.isRunning { completer.terminate() } }
 
         let replies = try await PipelineHarness.readAll(topics.results, runtime: runtime, logger: logger, atLeast: count, settle: .seconds(3),
@@ -104,7 +88,9 @@ struct CompleterKillTests {
         #expect(ids.allSatisfy { (stats.requestsByRequestId[$0] ?? 0) >= 1 })
         #expect(twice.count <= 1000, "only requests in flight at the kill (at most max_in_flight) reach the provider twice")
         #expect(twice.allSatisfy { calledBeforeKill.contains($0) }, "a request first called after the restart is called once")
-        let errorReplies = byRequest.values.compactMap { $0.first?.decoded(Reply.self) }.filter { $0.status == .error }.count
+        let errors = byRequest.values.compactMap { $0.first?.decoded(Reply.self) }.filter { $0.status == .error }
+        let errorReplies = errors.count
+        if let sample = errors.first?.error { print("kill -9: error replies, e.g. \(sample.code.rawValue): \(sample.message)") }
         print("kill -9: \(errorReplies) error replies; provider had seen \(seenAtKill) requests at the kill; \(twice.count) requests reached the provider twice (in flight at the kill); \(copies.count) replies were re-emitted copies of a stored reply (same ce_id)")
     }
 }
