@@ -11,6 +11,12 @@ struct OpenAIRoutes: Sendable {
                 route: .chatCompletions, dialect: .openAI, request: request, context: context,
                 authenticate: authenticate, answer: chatCompletion)
         }
+        // Azure OpenAI: the deployment in the path, `api-version` in the query, `api-key` header.
+        router.post("/openai/deployments/:deployment/chat/completions") { request, context in
+            try await engine.handle(
+                route: .chatCompletions, dialect: .openAI, request: request, context: context,
+                authenticate: authenticateAzure, answer: chatCompletion)
+        }
         router.post("/v1/embeddings") { request, context in
             try await engine.handle(
                 route: .embeddings, dialect: .openAI, request: request, context: context,
@@ -31,6 +37,18 @@ struct OpenAIRoutes: Sendable {
         }
         guard header == "Bearer \(key)" else {
             return SimulatorRequestError(status: 401, message: "Incorrect API key provided.")
+        }
+        return nil
+    }
+
+    /// Requires the `api-version` query parameter, and with a configured key the `api-key` header.
+    private func authenticateAzure(_ request: Request) -> SimulatorRequestError? {
+        guard request.uri.queryParameters["api-version"] != nil else {
+            return SimulatorRequestError(status: 404, message: "Resource not found: api-version is required")
+        }
+        guard let key = engine.configuration.apiKey else { return nil }
+        guard request.headers[SimulatorHeader.azureAPIKey] == key else {
+            return SimulatorRequestError(status: 401, message: "Access denied due to invalid subscription key.")
         }
         return nil
     }

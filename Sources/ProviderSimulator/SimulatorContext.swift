@@ -21,6 +21,8 @@ enum SimulatorHeader {
     static let requestId = Name("x-request-id")!
     static let anthropicRequestId = Name("request-id")!
     static let apiKey = Name("x-api-key")!
+    /// Azure OpenAI's key header.
+    static let azureAPIKey = Name("api-key")!
     static let anthropicVersion = Name("anthropic-version")!
     static let retryAfter = Name("retry-after")!
     static let fault = Name("x-sim-fault")!

@@ -7,7 +7,7 @@ import Switchboard
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print throughput, latency and memory.",
-        subcommands: [Pipeline.self])
+        subcommands: [Pipeline.self, Completer.self])
 
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,6 +32,40 @@ struct BenchCommand: AsyncParsableCommand {
             let config = try options.load()
             let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
                                               lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, logger: Logger(label: "switchboard.bench"))
+            try await benchmark.run(catalog: try options.loadCatalog())
+        }
+    }
+
+    struct Completer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tasks at a fixed rate through one completer in front of a slow simulator: requests/s, in flight, p50/p99, RSS.")
+
+        @Option(name: .long, help: "Requests to send.")
+        var count: Int = 60_000
+
+        @Option(name: .long, help: "Requests per second.")
+        var rate: Double = 2000
+
+        @Option(name: .long, help: "Simulator latency before each answer, in ms.")
+        var latencyMs: Int = 500
+
+        @Option(name: .long, help: "Records in flight per partition (the config's completer.window otherwise).")
+        var window: Int?
+
+        @Option(name: .long, help: "Use a simulator already running elsewhere (e.g. `switchboard simulate-provider --latency-ms 500`).")
+        var providerURL: String?
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+            var config = try options.load()
+            if let window {
+                config.completer.window = window
+                config.completer.maxInFlight = max(config.completer.maxInFlight, window * 4)
+            }
+            let benchmark = CompleterBenchmark(config: config, count: count, rate: rate, providerLatencyMs: latencyMs,
+                                               providerURL: providerURL, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
         }
     }

@@ -22,8 +22,11 @@ public struct ModelCatalog: Sendable {
     /// Every name and alias callers may use.
     public var names: [String] { byName.keys.sorted() }
 
-    /// The exact cost of a call in pico-USD.
-    public static func cost(_ model: ModelConfig, inputTokens: Int, outputTokens: Int) -> Int64 {
-        model.inputPrice.cost(tokens: inputTokens) + model.outputPrice.cost(tokens: outputTokens)
+    /// The exact cost of a call in pico-USD. `cachedInputTokens` are part of `inputTokens` and
+    /// are billed at the cached-input price.
+    public static func cost(_ model: ModelConfig, inputTokens: Int, outputTokens: Int, cachedInputTokens: Int = 0) -> Int64 {
+        let cached = min(max(0, cachedInputTokens), inputTokens)
+        return model.inputPrice.cost(tokens: inputTokens - cached) + model.cachedInputPrice.cost(tokens: cached)
+            + model.outputPrice.cost(tokens: outputTokens)
     }
 }

@@ -135,7 +135,13 @@ public struct ProviderConfig: Sendable, Decodable {
     public enum Kind: String, Sendable, Decodable {
         case openai
         case openaiCompatible = "openai-compatible"
+        /// Azure OpenAI: `provider_model` is the deployment name, `api_version` the API version.
+        case azure
+        case anthropic
     }
+
+    /// The Azure OpenAI API version used when `api_version` is not set.
+    public static let defaultAzureAPIVersion = "2024-10-21"
 
     public var name: String
     public var kind: Kind
@@ -144,9 +150,12 @@ public struct ProviderConfig: Sendable, Decodable {
     public var apiKeyEnv: String?
     public var timeoutMs: Int
     public var connectTimeoutMs: Int
+    /// Azure's `api-version` query value, or Anthropic's `anthropic-version` header.
+    public var apiVersion: String?
 
     enum CodingKeys: String, CodingKey {
         case name, kind, baseURL = "base_url", apiKeyEnv = "api_key_env", timeoutMs = "timeout_ms", connectTimeoutMs = "connect_timeout_ms"
+        case apiVersion = "api_version"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -157,33 +166,110 @@ public struct ProviderConfig: Sendable, Decodable {
         apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
         timeoutMs = try c.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? 60_000
         connectTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .connectTimeoutMs) ?? 2_000
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
     }
 }
 
-/// A model in the catalog: which provider serves it, under what name, at what price.
+/// A model (tier) in the catalog: the deployments that serve it, in order, and its prices.
 public struct ModelConfig: Sendable, Decodable {
     public var name: String
+    /// The first deployment's provider (kept for single-provider configurations).
     public var provider: String
-    /// The provider's own model name (defaults to `name`).
+    /// The first deployment's model name at its provider (defaults to `name`).
     public var providerModel: String
     public var inputPrice: Price
     public var outputPrice: Price
+    /// The price of prompt tokens served from the provider's prompt cache (default: `inputPrice`).
+    public var cachedInputPrice: Price
     public var aliases: [String]
+    /// Tokens of prompt plus answer the model accepts; nil when unknown.
+    public var contextWindow: Int?
+    /// The ordered failover chain; at least one entry (from `provider` when not given).
+    public var deployments: [DeploymentConfig]
+    public var routing: RoutingStrategy
+    /// Whether the config named any price (otherwise a price table may supply them).
+    public var pricesGiven = true
 
     enum CodingKeys: String, CodingKey {
         case name, provider, providerModel = "provider_model"
-        case inputPrice = "input_usd_per_mtok", outputPrice = "output_usd_per_mtok", aliases
+        case inputPrice = "input_usd_per_mtok", outputPrice = "output_usd_per_mtok", cachedInputPrice = "cached_input_usd_per_mtok"
+        case aliases, contextWindow = "context_window", deployments, routing
+    }
+
+    public init(name: String, deployments: [DeploymentConfig], inputPrice: Price, outputPrice: Price, cachedInputPrice: Price? = nil,
+                aliases: [String] = [], contextWindow: Int? = nil, routing: RoutingStrategy = .ordered) {
+        self.name = name
+        self.provider = deployments.first?.provider ?? ""
+        self.providerModel = deployments.first?.providerModel ?? name
+        self.inputPrice = inputPrice
+        self.outputPrice = outputPrice
+        self.cachedInputPrice = cachedInputPrice ?? inputPrice
+        self.aliases = aliases
+        self.contextWindow = contextWindow
+        self.deployments = deployments
+        self.routing = routing
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
-        provider = try c.decode(String.self, forKey: .provider)
-        providerModel = try c.decodeIfPresent(String.self, forKey: .providerModel) ?? name
+        let listed = try c.decodeIfPresent([DeploymentConfig].self, forKey: .deployments) ?? []
+        if let provider = try c.decodeIfPresent(String.self, forKey: .provider) {
+            let model = try c.decodeIfPresent(String.self, forKey: .providerModel) ?? name
+            deployments = listed.isEmpty ? [DeploymentConfig(provider: provider, providerModel: model)] : listed
+        } else if !listed.isEmpty {
+            deployments = listed
+        } else {
+            throw DecodingError.keyNotFound(CodingKeys.provider, .init(codingPath: c.codingPath, debugDescription: "provider or deployments is required"))
+        }
+        for index in deployments.indices where deployments[index].providerModel.isEmpty { deployments[index].providerModel = name }
+        provider = deployments[0].provider
+        providerModel = deployments[0].providerModel
+        pricesGiven = c.contains(.inputPrice) || c.contains(.outputPrice)
         inputPrice = try c.decodeIfPresent(Price.self, forKey: .inputPrice) ?? Price(picoUSDPerToken: 0)
         outputPrice = try c.decodeIfPresent(Price.self, forKey: .outputPrice) ?? Price(picoUSDPerToken: 0)
+        cachedInputPrice = try c.decodeIfPresent(Price.self, forKey: .cachedInputPrice) ?? inputPrice
         aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
+        contextWindow = try c.decodeIfPresent(Int.self, forKey: .contextWindow)
+        routing = try c.decodeIfPresent(RoutingStrategy.self, forKey: .routing) ?? .ordered
     }
+}
+
+/// One place a model is served: a provider and the model's name there.
+public struct DeploymentConfig: Sendable, Decodable, Hashable {
+    public var provider: String
+    /// Empty means the catalog model's name.
+    public var providerModel: String
+    /// Share of traffic under `weighted` routing.
+    public var weight: Int
+
+    enum CodingKeys: String, CodingKey { case provider, providerModel = "provider_model", weight }
+
+    public init(provider: String, providerModel: String, weight: Int = 1) {
+        self.provider = provider
+        self.providerModel = providerModel
+        self.weight = weight
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        provider = try c.decode(String.self, forKey: .provider)
+        providerModel = try c.decodeIfPresent(String.self, forKey: .providerModel) ?? ""
+        weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+    }
+
+    /// `provider/model`, the name used in usage events, metrics and logs.
+    public var id: String { "\(provider)/\(providerModel)" }
+}
+
+/// How a model's deployments share its traffic; failover always walks the rest in order.
+public enum RoutingStrategy: String, Sendable, Decodable {
+    /// The first healthy deployment in the listed order.
+    case ordered
+    /// A weighted random first choice.
+    case weighted
+    /// The deployment with the lowest recent latency first.
+    case leastLatency = "least-latency"
 }
 
 /// Limits the gateway enforces before anything else sees a request.
@@ -203,23 +289,5 @@ public struct GatewaySettings: Sendable, Decodable {
         maxRequestBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? maxRequestBytes
         maxMessages = try c.decodeIfPresent(Int.self, forKey: .maxMessages) ?? maxMessages
         maxTokensLimit = try c.decodeIfPresent(Int.self, forKey: .maxTokensLimit) ?? maxTokensLimit
-    }
-}
-
-/// How the completer works through its partitions.
-public struct CompleterSettings: Sendable, Decodable {
-    /// Records of one partition in flight at once before the partition is paused.
-    public var window = 1000
-    /// Records in flight across all partitions of the process.
-    public var maxInFlight = 4000
-
-    enum CodingKeys: String, CodingKey { case window, maxInFlight = "max_in_flight" }
-
-    public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? window
-        maxInFlight = try c.decodeIfPresent(Int.self, forKey: .maxInFlight) ?? maxInFlight
     }
 }

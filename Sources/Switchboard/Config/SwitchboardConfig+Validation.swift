@@ -28,8 +28,12 @@ extension SwitchboardConfig {
         }
         var modelNames = Set<String>()
         for (m, model) in models.enumerated() {
-            if !providerNames.contains(model.provider) {
-                throw fail("models[\(m)].provider", "'\(model.provider)' is not a configured provider (known: \(providerNames.sorted().joined(separator: ", ")))")
+            for (d, deployment) in model.deployments.enumerated() where !providerNames.contains(deployment.provider) {
+                let key = model.deployments.count == 1 ? "models[\(m)].provider" : "models[\(m)].deployments[\(d)].provider"
+                throw fail(key, "'\(deployment.provider)' is not a configured provider (known: \(providerNames.sorted().joined(separator: ", ")))")
+            }
+            for (d, deployment) in model.deployments.enumerated() where deployment.weight < 0 {
+                throw fail("models[\(m)].deployments[\(d)].weight", "must not be negative")
             }
             for name in [model.name] + model.aliases where !modelNames.insert(name).inserted {
                 throw fail("models[\(m)]", "the name or alias '\(name)' is used twice")
@@ -40,6 +44,9 @@ extension SwitchboardConfig {
         }
         if completer.window < 1 { throw fail("completer.window", "must be at least 1") }
         if completer.maxInFlight < completer.window { throw fail("completer.max_in_flight", "must be at least completer.window") }
+        if completer.retry.maxAttempts < 1 { throw fail("completer.retry.max_attempts", "must be at least 1") }
+        if completer.circuitBreaker.failureThreshold < 1 { throw fail("completer.circuit_breaker.failure_threshold", "must be at least 1") }
+        if completer.idempotency.inFlightTTLMs < 1000 { throw fail("completer.idempotency.in_flight_ttl_ms", "must be at least 1000") }
         if gateway.maxRequestBytes < 1024 { throw fail("gateway.max_request_bytes", "must be at least 1024") }
         if metrics.port < 0 || metrics.port > 65535 { throw fail("metrics.port", "must be a TCP port (0 picks a free one)") }
         guard RedisSettings.parse(url: redis.url) != nil else {

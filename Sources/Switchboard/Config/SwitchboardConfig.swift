@@ -15,11 +15,14 @@ public struct SwitchboardConfig: Sendable, Decodable {
     public var defaultModel: String
     public var gateway: GatewaySettings
     public var completer: CompleterSettings
+    /// A LiteLLM-format price table; models listed without prices take theirs from it (by
+    /// `provider_model`, else by name). Relative paths are relative to the config file.
+    public var priceTable: String?
 
     enum CodingKeys: String, CodingKey {
         case kafka, redis, metrics, topics, tenants, providers, models
         case defaultModel = "default_model"
-        case gateway, completer
+        case gateway, completer, priceTable = "price_table"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,6 +37,7 @@ public struct SwitchboardConfig: Sendable, Decodable {
         defaultModel = try c.decodeIfPresent(String.self, forKey: .defaultModel) ?? models.first?.name ?? ""
         gateway = try c.decodeIfPresent(GatewaySettings.self, forKey: .gateway) ?? GatewaySettings()
         completer = try c.decodeIfPresent(CompleterSettings.self, forKey: .completer) ?? CompleterSettings()
+        priceTable = try c.decodeIfPresent(String.self, forKey: .priceTable)
     }
 
     /// Loads and validates `path`. Every error names the file and the offending key.
@@ -46,7 +50,7 @@ public struct SwitchboardConfig: Sendable, Decodable {
 
     /// Parses YAML text; `path` only labels error messages.
     public static func parse(_ yaml: String, path: String = "<config>") throws(ConfigError) -> SwitchboardConfig {
-        let config: SwitchboardConfig
+        var config: SwitchboardConfig
         do {
             config = try YAMLDecoder().decode(SwitchboardConfig.self, from: yaml)
         } catch let error as DecodingError {
@@ -56,8 +60,26 @@ public struct SwitchboardConfig: Sendable, Decodable {
         } catch {
             throw ConfigError(path: path, key: "", message: "not valid YAML: \(error)")
         }
+        if let table = config.priceTable {
+            let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+            let resolved = table.hasPrefix("/") ? table : base.appendingPathComponent(table).path
+            config.applyPrices(try LiteLLMPriceTable.load(path: resolved))
+        }
         try config.validate(path: path)
         return config
+    }
+}
+
+extension SwitchboardConfig {
+    /// Fills in prices and context windows the model list leaves out from `table`.
+    public mutating func applyPrices(_ table: LiteLLMPriceTable) {
+        for index in models.indices where !models[index].pricesGiven {
+            guard let entry = table.entries[models[index].providerModel] ?? table.entries[models[index].name] else { continue }
+            models[index].inputPrice = entry.inputPrice
+            models[index].outputPrice = entry.outputPrice
+            models[index].cachedInputPrice = entry.cachedInputPrice ?? entry.inputPrice
+            if models[index].contextWindow == nil { models[index].contextWindow = entry.contextWindow }
+        }
     }
 }
 

@@ -108,16 +108,20 @@ public struct Usage: Sendable, Codable, Equatable {
     public var costPicoUSD: Int64
     /// The same cost as a decimal string, for people.
     public var costUSD: String
+    /// Prompt tokens the provider served from its prompt cache (part of `inputTokens`).
+    public var cachedInputTokens: Int?
 
     enum CodingKeys: String, CodingKey {
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd", costUSD = "cost_usd"
+        case cachedInputTokens = "cached_input_tokens"
     }
 
-    public init(inputTokens: Int, outputTokens: Int, costPicoUSD: Int64) {
+    public init(inputTokens: Int, outputTokens: Int, costPicoUSD: Int64, cachedInputTokens: Int? = nil) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.costPicoUSD = costPicoUSD
         self.costUSD = Money.usdString(picoUSD: costPicoUSD)
+        self.cachedInputTokens = cachedInputTokens
     }
 }
 
@@ -137,10 +141,42 @@ public struct UsageEvent: Sendable, Codable, Equatable {
     public var latencyMs: Double
     public var providerLatencyMs: Double?
     public var timestampMs: Int64
+    /// The deployment (`provider/model`) that answered, or the last one tried.
+    public var deployment: String? = nil
+    public var cachedInputTokens: Int? = nil
+    /// Every provider call made for the request, in order.
+    public var attempts: [Attempt]? = nil
+    /// Attempts after the first.
+    public var retries: Int? = nil
+    /// Whether a deployment other than the first one tried answered (or was tried last).
+    public var failover: Bool? = nil
+    public var stream: Bool? = nil
+    /// Time to the first streamed chunk, from the start of the provider calls.
+    public var timeToFirstTokenMs: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", tenant, keyID = "key_id", status, errorCode = "error_code", stage, provider, model
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd"
         case latencyMs = "latency_ms", providerLatencyMs = "provider_latency_ms", timestampMs = "timestamp_ms"
+        case deployment, cachedInputTokens = "cached_input_tokens", attempts, retries, failover, stream
+        case timeToFirstTokenMs = "ttft_ms"
+    }
+}
+
+/// One chunk of a streamed answer (`ce_type: llm.reply.delta.v1`), on the reply-to topic before
+/// the final reply. `sequence` counts from 0 without gaps, so a caller can tell one was lost.
+public struct ReplyDelta: Sendable, Codable, Equatable {
+    public var requestID: String
+    public var sequence: Int
+    public var content: String
+    public var model: String?
+
+    enum CodingKeys: String, CodingKey { case requestID = "request_id", sequence, content, model }
+
+    public init(requestID: String, sequence: Int, content: String, model: String?) {
+        self.requestID = requestID
+        self.sequence = sequence
+        self.content = content
+        self.model = model
     }
 }

@@ -2,102 +2,107 @@ import Foundation
 import Kafka
 import Logging
 
-/// The LLM gateway stage: resolve the model, call its provider, and emit the reply to the
-/// request's reply-to topic together with one usage event carrying tokens and exact cost.
+/// The LLM gateway stage: answer each request once. A request id answered before gets its
+/// stored reply again; one in flight elsewhere is waited for; otherwise the model is called
+/// through its chain of deployments (retries, failover, circuits), a streamed request gets
+/// its chunks as delta events, and the reply goes out with one usage event carrying every
+/// attempt, the tokens and the exact cost.
 public struct CompleterStage: Stage {
     public let name = "completer"
     public let inputTopics: [String]
     private let catalog: ModelCatalog
-    private let providers: [String: any ChatProvider]
-    private let providerTimeouts: [String: Duration]
-    private let emitter: ReplyEmitter
-    private let logger: Logger
+    private let chain: ProviderChain
+    private let ledger: (any RequestLedger)?
+    private let publisher: (any EventPublisher)?
+    private let settings: CompleterSettings
+    let emitter: ReplyEmitter
+    let logger: Logger
 
-    public init(config: SwitchboardConfig, providers: [String: any ChatProvider], logger: Logger) {
+    /// - Parameters:
+    ///   - ledger: the idempotency store (Redis); nil answers every delivery afresh.
+    ///   - publisher: where delta events of streamed requests go as they arrive; nil answers
+    ///     streamed requests with the final reply only.
+    public init(config: SwitchboardConfig, providers: [String: any ChatProvider], ledger: (any RequestLedger)? = nil,
+                publisher: (any EventPublisher)? = nil, clock: any GatewayClock = SystemGatewayClock(),
+                jitter: JitterSource = JitterSource(), health: DeploymentHealth? = nil, logger: Logger) {
         inputTopics = [config.topics.complete]
         catalog = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
-        self.providers = providers
-        providerTimeouts = Dictionary(uniqueKeysWithValues: config.providers.map { ($0.name, Duration.milliseconds($0.timeoutMs)) })
+        settings = config.completer
+        let timeouts = config.providers.map { ($0.name, Int64(config.completer.retry.attemptTimeoutMs ?? $0.timeoutMs)) }
+        chain = ProviderChain(providers: providers, health: health ?? DeploymentHealth(config.completer.circuitBreaker),
+                              policy: RetryPolicy(config.completer.retry), clock: clock, jitter: jitter,
+                              attemptTimeoutMs: Dictionary(timeouts, uniquingKeysWith: { $1 }))
+        self.ledger = config.completer.idempotency.enabled ? ledger : nil
+        self.publisher = publisher
         emitter = ReplyEmitter(topics: config.topics)
         self.logger = logger
     }
 
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
-        let queued = queuedMs(record)
         let trace = EventHeaders.trace(from: record)
         guard let value = record.value, let task = try? EventCoding.decode(CompletionTask.self, from: value) else {
             // Only the gateway writes this topic, so this is a poisoned record: keep it, and
             // answer the caller if the headers say who that is.
-            let requestID = record.header(CEHeader.id) ?? ""
             let outputs = emitter.rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
-                                            requestID: requestID, principal: nil, replyTo: record.header(CEHeader.replyTo),
+                                            requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
                                             stage: name, latencyMs: elapsedMs(since: start), trace: trace)
             return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
         }
-        func fail(_ error: ReplyError, model: ModelConfig? = nil, providerMs: Double? = nil) -> StageResult {
-            StageMetrics.reply(stage: name, status: "error", code: error.code.rawValue)
-            let latency = elapsedMs(since: start)
-            var timings = task.timings
-            timings["completer_ms"] = latency
-            timings["completer_queue_ms"] = queued
-            if let providerMs { timings["provider_ms"] = providerMs }
-            let reply = Reply(requestID: task.requestID, status: .error, apiVersion: task.apiVersion, error: error,
-                              provider: model?.provider, model: model?.name, timings: timings)
-            let usage = UsageEvent(requestID: task.requestID, tenant: task.principal.tenant, keyID: task.principal.keyID,
-                                   status: .error, errorCode: error.code.rawValue, stage: name, provider: model?.provider,
-                                   model: model?.name, inputTokens: 0, outputTokens: 0, costPicoUSD: 0,
-                                   latencyMs: latency, providerLatencyMs: providerMs, timestampMs: Timestamp.nowMs())
-            return StageResult(outputs: [emitter.reply(reply, to: task.replyTo, trace: trace), emitter.usage(usage)])
+        var answer = Answer(task: task, start: start, queuedMs: queuedMs(record))
+        guard let model = catalog.resolve(task.request.model) else {
+            return outputs(answer.failed(ReplyError(.unknownModel, "model '\(task.request.model ?? "")' is not in the catalog (known: \(catalog.names.joined(separator: ", ")))")), trace: trace)
+        }
+        answer.model = model
+        var remainingMs = task.deadlineMs.map { $0 - Timestamp.nowMs() } ?? Int64(settings.defaultDeadlineMs)
+        if ledger != nil {
+            // Finish before the in-flight marker expires, or another delivery could start the request again.
+            let ttl = Int64(settings.idempotency.inFlightTTLMs)
+            remainingMs = min(remainingMs, max(ttl - 1_000, ttl / 2))
+        }
+        guard remainingMs > 0 else {
+            return outputs(answer.failed(ReplyError(.deadlineExceeded, "the request's deadline passed before a model was called")), trace: trace)
+        }
+        if let window = model.contextWindow, PromptSize.estimatedTokens(task.request) > window {
+            return outputs(answer.failed(ProviderError(.contextTooLong, "about \(PromptSize.estimatedTokens(task.request)) tokens for a window of \(window)").replyError), trace: trace)
         }
 
-        guard let model = catalog.resolve(task.request.model) else {
-            return fail(ReplyError(.unknownModel, "model '\(task.request.model ?? "")' is not in the catalog (known: \(catalog.names.joined(separator: ", ")))"))
-        }
-        guard let provider = providers[model.provider] else {
-            return fail(ReplyError(.providerUnavailable, "provider '\(model.provider)' is not configured in this process"), model: model)
-        }
-        var timeout = providerTimeouts[model.provider] ?? .seconds(60)
-        if let deadline = task.deadlineMs {
-            let remaining = deadline - Timestamp.nowMs()
-            guard remaining > 0 else {
-                return fail(ReplyError(.deadlineExceeded, "the request's deadline passed before a model was called"), model: model)
+        // The request id is the idempotency key: never call a provider twice for one request.
+        if let ledger {
+            switch await claim(task.requestID, ledger: ledger, remainingMs: remainingMs) {
+            case .answered(let stored): return StageResult(outputs: emitter.replay(stored.encoded(), trace: trace))
+            case .busy: return outputs(answer.failed(ReplyError(.internalError, "the request is still being answered elsewhere")), trace: trace)
+            case .claimed: break
             }
-            timeout = min(timeout, .milliseconds(remaining))
         }
 
         let call = ProviderRequest(model: model.providerModel, messages: task.request.messages, maxTokens: task.request.maxTokens,
-                                   temperature: task.request.temperature, requestID: task.requestID, timeout: timeout)
-        let providerStart = ContinuousClock.now
-        let response: ProviderResponse
-        do {
-            response = try await provider.complete(call)
-        } catch {
-            let providerMs = elapsedMs(since: providerStart)
-            ProviderMetrics.record(provider: model.provider, model: model.name, seconds: providerMs / 1000, outcome: error.kind.rawValue)
-            logger.warning("provider call failed", metadata: ["request_id": "\(task.requestID)", "provider": "\(model.provider)", "error": "\(error)"])
-            return fail(error.replyError, model: model, providerMs: providerMs)
+                                   temperature: task.request.temperature, requestID: task.requestID, timeout: .milliseconds(remainingMs))
+        var onDelta: DeltaHandler?
+        if task.request.stream == true {
+            let deltas = publisher.map { DeltaStream(task: task, model: model.name, publisher: $0, emitter: emitter, trace: trace) }
+            onDelta = { text in await deltas?.send(text) }
         }
-        let providerMs = elapsedMs(since: providerStart)
-        ProviderMetrics.record(provider: model.provider, model: model.name, seconds: providerMs / 1000, outcome: "ok")
+        let providerStart = ContinuousClock.now
+        let outcome = await chain.run(call, model: model, deadlineMs: chain.clock.nowMs + remainingMs, onDelta: onDelta)
+        answer.record(outcome, providerMs: elapsedMs(since: providerStart), stream: task.request.stream == true)
+        let stored = answer.stored().encoded()
+        if let ledger { await ledger.store(stored) }
+        return StageResult(outputs: emitter.replay(stored, trace: trace))
+    }
 
-        let cost = ModelCatalog.cost(model, inputTokens: response.inputTokens, outputTokens: response.outputTokens)
-        ProviderMetrics.usage(tenant: task.principal.tenant, model: model.name, inputTokens: response.inputTokens,
-                              outputTokens: response.outputTokens, costPicoUSD: cost)
-        StageMetrics.reply(stage: name, status: "ok", code: nil)
-        let latency = elapsedMs(since: start)
-        var timings = task.timings
-        timings["completer_ms"] = latency
-        timings["completer_queue_ms"] = queued
-        timings["provider_ms"] = providerMs
-        let usage = Usage(inputTokens: response.inputTokens, outputTokens: response.outputTokens, costPicoUSD: cost)
-        let reply = Reply(requestID: task.requestID, status: .ok, apiVersion: task.apiVersion, provider: model.provider, model: model.name,
-                          choices: [Choice(index: 0, message: ChatMessage(role: "assistant", content: response.content), finishReason: response.finishReason)],
-                          usage: usage, timings: timings)
-        let event = UsageEvent(requestID: task.requestID, tenant: task.principal.tenant, keyID: task.principal.keyID, status: .ok,
-                               errorCode: nil, stage: name, provider: model.provider, model: model.name,
-                               inputTokens: response.inputTokens, outputTokens: response.outputTokens, costPicoUSD: cost,
-                               latencyMs: latency, providerLatencyMs: providerMs, timestampMs: Timestamp.nowMs())
-        return StageResult(outputs: [emitter.reply(reply, to: task.replyTo, trace: trace), emitter.usage(event)])
+    private func outputs(_ answer: Answer, trace: [KafkaHeader]) -> StageResult {
+        StageResult(outputs: emitter.replay(answer.stored().encoded(), trace: trace))
+    }
+
+    /// Waits while another delivery of the same request is being answered; its marker expires
+    /// if that process died, and then this one claims it.
+    private func claim(_ requestID: String, ledger: any RequestLedger, remainingMs: Int64) async -> LedgerClaim {
+        let giveUp = ContinuousClock.now + .milliseconds(settings.idempotency.inFlightTTLMs + settings.idempotency.pollMs)
+        while true {
+            let claim = await ledger.claim(requestID)
+            guard claim == .busy, ContinuousClock.now < giveUp else { return claim }
+            try? await Task.sleep(for: .milliseconds(settings.idempotency.pollMs))
+        }
     }
 }

@@ -22,6 +22,28 @@ public struct ReplyEmitter: Sendable {
             headers: EventHeaders.make(type: "llm.usage.v1", extra: [KafkaHeader(CEHeader.requestID, event.requestID)]))
     }
 
+    /// The reply and usage records of a stored answer. Their event ids derive from the request
+    /// id, so a re-emitted answer is the same event and consumers can drop the copy by `ce_id`.
+    public func replay(_ encoded: EncodedAnswer, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {
+        let answer = encoded.answer
+        let id = answer.reply.requestID
+        return [
+            KafkaOutgoingRecord(topic: answer.replyTo, key: Array(id.utf8), value: encoded.reply,
+                                headers: EventHeaders.make(type: "llm.reply.v1", id: id + "/reply", extra: [KafkaHeader(CEHeader.requestID, id)] + trace)),
+            KafkaOutgoingRecord(topic: topics.usage, key: Array((answer.usage.tenant ?? id).utf8), value: encoded.usage,
+                                headers: EventHeaders.make(type: "llm.usage.v1", id: id + "/usage", extra: [KafkaHeader(CEHeader.requestID, id)])),
+        ]
+    }
+
+    /// A delta event of a streamed answer, keyed by the request id like the final reply so
+    /// both land on one partition, in order.
+    public func delta(_ delta: ReplyDelta, to topic: String, trace: [KafkaHeader] = []) -> KafkaOutgoingRecord {
+        KafkaOutgoingRecord(
+            topic: topic, key: Array(delta.requestID.utf8), value: EventCoding.encode(delta),
+            headers: EventHeaders.make(type: "llm.reply.delta.v1", id: "\(delta.requestID)/delta/\(delta.sequence)",
+                                       extra: [KafkaHeader(CEHeader.requestID, delta.requestID)] + trace))
+    }
+
     /// Reply plus usage for a request that failed before reaching a provider.
     public func rejection(_ error: ReplyError, requestID: String, principal: Principal?, replyTo: String?, stage: String,
                           latencyMs: Double, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {

@@ -42,11 +42,22 @@ public struct SwitchboardRuntime: Sendable {
         var providers: [String: any ChatProvider] = [:]
         for provider in config.providers {
             switch provider.kind {
-            case .openai, .openaiCompatible:
+            case .openai, .openaiCompatible, .azure:
                 providers[provider.name] = OpenAICompatibleProvider(config: provider, client: client)
+            case .anthropic:
+                providers[provider.name] = AnthropicProvider(config: provider, client: client)
             }
         }
         return providers
+    }
+
+    /// The completer with its providers, its Redis ledger and the producer for delta events.
+    public func makeCompleter(http: HTTPClient, redis: RedisClient, producer: KafkaProducer) -> CompleterStage {
+        let logger = self.logger
+        let ledger = RedisRequestLedger(redis: redis, settings: config.completer.idempotency) { message in
+            logger.warning("\(message)", metadata: ["stage": "completer"])
+        }
+        return CompleterStage(config: config, providers: makeProviders(client: http), ledger: ledger, publisher: producer, logger: logger)
     }
 
     /// A Redis client for the configured server, checked with a PING: a server that is down
@@ -86,7 +97,7 @@ public struct SwitchboardRuntime: Sendable {
                 stage = try GatewayStage(config: config, catalog: catalog, logger: logger)
                 options.window = 2000
             case .completer:
-                stage = CompleterStage(config: config, providers: makeProviders(client: http), logger: logger)
+                stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window
                 options.maxInFlight = config.completer.maxInFlight
             }

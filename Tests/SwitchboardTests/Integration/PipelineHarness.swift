@@ -40,13 +40,18 @@ struct PipelineHarness {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    static var redisURL: String { ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379" }
+
     static func topicCatalog() throws -> TopicCatalog {
         try TopicCatalog.load(directory: repositoryRoot() + "/topics")
     }
 
     /// Starts everything. `providerURL` overrides the simulator (e.g. a closed port).
+    /// `providers`, `models` and `completer` replace those YAML sections; `$SIM` in them is the
+    /// simulator's base URL.
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
-                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer]) async throws -> PipelineHarness {
+                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
+                      providers: String? = nil, models: String? = nil, completer: String? = nil) async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -55,6 +60,7 @@ struct PipelineHarness {
         let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
         let simulatorTask = Task { try await simulator.run() }
         let port = try await simulator.boundPort
+        let redisURL = Self.redisURL
         let yaml = """
         kafka:
           bootstrap_servers: \(try bootstrap())
@@ -72,13 +78,19 @@ struct PipelineHarness {
             reply_topics: [test.\(id).results.custom]
           - id: globex
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
+        redis: {url: "\(redisURL)"}
         providers:
-          - {name: sim, kind: openai-compatible, base_url: "\(providerURL ?? "http://127.0.0.1:\(port)")", timeout_ms: 5000, connect_timeout_ms: 500}
+        \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 5000, connect_timeout_ms: 500}")
         models:
-          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
+        \(models ?? "  - {name: sim-small, provider: sim, input_usd_per_mtok: \"0.15\", output_usd_per_mtok: \"0.60\", aliases: [small]}")
         default_model: sim-small
-        completer: {window: \(window), max_in_flight: \(max(window, 4000))}
-        """
+        completer:
+          window: \(window)
+          max_in_flight: \(max(window, 4000))
+        \(completer?.contains("idempotency") == true ? "" : "  idempotency: {key_prefix: \"test:$ID:\"}")
+        \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
+        \(completer ?? "")
+        """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
@@ -88,11 +100,12 @@ struct PipelineHarness {
         try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage,
                                             topics.deadLetter, topics.results + ".custom"])
         let http = HTTPClientBox.shared
+        let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage = switch role {
             case .gateway: try GatewayStage(config: config, catalog: catalog, logger: logger)
-            case .completer: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger)
+            case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
             }
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
@@ -129,23 +142,44 @@ struct PipelineHarness {
     /// Reads `topic` from the beginning until `count` records arrived, then `settle` longer
     /// to catch duplicates; fails after `timeout`.
     func readAll(_ topic: String, atLeast count: Int, settle: Duration = .seconds(1), timeout: Duration = .seconds(60)) async throws -> [KafkaRecord] {
+        try await Self.readAll(topic, runtime: runtime, logger: logger, atLeast: count, settle: settle, timeout: timeout)
+    }
+
+    /// Reads `topic` from the beginning until `count` records arrived (or `count` distinct
+    /// values of `distinct`, when given), then `settle` longer to catch duplicates.
+    static func readAll(_ topic: String, runtime: SwitchboardRuntime, logger: Logger, atLeast count: Int, settle: Duration = .seconds(1),
+                        timeout: Duration = .seconds(60), distinct: (@Sendable (KafkaRecord) -> String?)? = nil) async throws -> [KafkaRecord] {
         let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
         let ends = try await consumer.endOffsets(topic: topic)
         try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))  // -2: beginning
-        let collected = Mutex<[KafkaRecord]>([])
+        let collected = RecordBox()
         let reader = Task {
-            while let record = await consumer.next() {
-                collected.withLock { $0.append(record) }
-            }
+            while let record = await consumer.next() { collected.append(record) }
+        }
+        func progress() -> Int {
+            let records = collected.all
+            return distinct.map { key in Set(records.compactMap(key)).count } ?? records.count
         }
         let deadline = ContinuousClock.now + timeout
-        while collected.withLock({ $0.count }) < count && ContinuousClock.now < deadline {
+        while progress() < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         try await Task.sleep(for: settle)
         await consumer.close()
         reader.cancel()
-        return collected.withLock { $0 }
+        return collected.all
+    }
+
+    /// A provider simulator on a free loopback port, running until the task is cancelled.
+    static func startSimulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration()) async throws
+        -> (simulator: ProviderSimulator, task: Task<Void, any Error>, port: Int) {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        var configuration = configuration
+        configuration.port = 0
+        let simulator = ProviderSimulator(configuration: configuration, logger: logger)
+        let task = Task { try await simulator.run() }
+        return (simulator, task, try await simulator.boundPort)
     }
 
     /// The committed offsets of the stage's group on its input topic, and the topic's end offsets.
@@ -162,6 +196,13 @@ struct PipelineHarness {
         guard let contract = catalog[name] else { return ["no contract \(name)"] }
         return contract.violations(value: record.value, headers: record.headers)
     }
+}
+
+/// Records collected by a reader task.
+final class RecordBox: Sendable {
+    private let records = Mutex<[KafkaRecord]>([])
+    func append(_ record: KafkaRecord) { records.withLock { $0.append(record) } }
+    var all: [KafkaRecord] { records.withLock { $0 } }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -48,20 +48,10 @@ struct RunAllProcessTests {
         models:
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
         """
-        let configPath = NSTemporaryDirectory() + "switchboard-runall-\(id).yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
-        let config = try SwitchboardConfig.load(path: configPath)
-        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
-        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
-        let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["run", "all", "--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        let fixture = try await ProcessFixture(yaml: yaml, name: "runall-\(id)", logger: logger)
+        defer { fixture.removeConfig() }
+        let (runtime, producer, topics) = (fixture.runtime, fixture.producer, fixture.config.topics)
+        let process = try fixture.launch(["run", "all"])
         defer { if process.isRunning { process.terminate() } }
 
         let http = HTTPClientBox.shared
