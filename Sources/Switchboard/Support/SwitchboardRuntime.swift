@@ -83,8 +83,14 @@ public struct SwitchboardRuntime: Sendable {
                                               groupID: "\(config.kafka.groupPrefix)-\(role.rawValue)")
             switch role {
             case .gateway:
-                stage = try GatewayStage(config: config, catalog: catalog, logger: logger)
+                stage = try GatewayStage(config: config, catalog: catalog, redis: redis, logger: logger)
                 options.window = 2000
+                // Settlement of actual usage against the limits, in its own consumer group.
+                runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
+                                           consumer: consumerConfiguration, producer: producer,
+                                           options: .init(window: 2000, deadLetterTopic: config.topics.deadLetter,
+                                                          groupID: "\(config.kafka.groupPrefix)-settlement"),
+                                           logger: logger))
             case .completer:
                 stage = CompleterStage(config: config, providers: makeProviders(client: http), logger: logger)
                 options.window = config.completer.window

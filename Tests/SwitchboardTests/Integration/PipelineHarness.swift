@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ProviderSimulator
+import Redis
 import Switchboard
 import Synchronization
 import Testing
@@ -19,6 +20,8 @@ struct PipelineHarness {
     let simulator: ProviderSimulator
     let simulatorPort: Int
     let producer: KafkaProducer
+    /// Redis for keys, limits and settlement, when the test asked for it.
+    let redis: RedisClient?
     let runtime: SwitchboardRuntime
     private let tasks: [Task<Void, any Error>]
     private let runners: [StageRunner]
@@ -40,13 +43,19 @@ struct PipelineHarness {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    /// Redis of ops/test (`REDIS_URL`).
+    static func redisURL() -> String {
+        ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
+    }
+
     static func topicCatalog() throws -> TopicCatalog {
         try TopicCatalog.load(directory: repositoryRoot() + "/topics")
     }
 
     /// Starts everything. `providerURL` overrides the simulator (e.g. a closed port).
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
-                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer]) async throws -> PipelineHarness {
+                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
+                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "") async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -62,6 +71,7 @@ struct PipelineHarness {
           producer_properties: {linger.ms: "1", message.max.bytes: "33554432", compression.type: lz4}
         topics:
           requests: test.\(id).requests
+          requests_v2: test.\(id).requests.v2
           complete: test.\(id).complete
           results: test.\(id).results
           usage: test.\(id).usage
@@ -70,6 +80,7 @@ struct PipelineHarness {
           - id: acme
             keys: [{id: acme-key, sha256: \(KeyStore.hash(devKey))}]
             reply_topics: [test.\(id).results.custom]
+        \(tenantExtra.isEmpty ? "" : "    " + tenantExtra)
           - id: globex
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
         providers:
@@ -78,6 +89,8 @@ struct PipelineHarness {
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
         default_model: sim-small
         completer: {window: \(window), max_in_flight: \(max(window, 4000))}
+        redis: {url: "\(redisURL())"}
+        gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
         """
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
@@ -85,18 +98,28 @@ struct PipelineHarness {
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         // The dev broker creates a topic on a producer's metadata request.
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage,
-                                            topics.deadLetter, topics.results + ".custom"])
+        try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.complete, topics.results,
+                                            topics.usage, topics.deadLetter, topics.results + ".custom"])
+        var redis: RedisClient?
+        if withRedis {
+            let client = try await runtime.connectRedis()
+            redis = client
+        }
         let http = HTTPClientBox.shared
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage = switch role {
-            case .gateway: try GatewayStage(config: config, catalog: catalog, logger: logger)
+            case .gateway: try GatewayStage(config: config, catalog: catalog, redis: redis, logger: logger)
             case .completer: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger)
             }
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
             runners.append(StageRunner(stage: stage, consumer: runtime.consumerConfiguration, producer: producer, options: options, logger: logger))
+            if role == .gateway, let redis {
+                runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
+                                           consumer: runtime.consumerConfiguration, producer: producer,
+                                           options: .init(deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-settlement"), logger: logger))
+            }
         }
         let tasks = runners.map { runner in Task { try await runner.run() } }
         // Records flow once every runner has its partitions.
@@ -106,7 +129,7 @@ struct PipelineHarness {
             try await Task.sleep(for: .milliseconds(50))
         }
         return PipelineHarness(id: String(id), config: config, catalog: catalog, simulator: simulator, simulatorPort: port,
-                               producer: producer, runtime: runtime, tasks: tasks, runners: runners,
+                               producer: producer, redis: redis, runtime: runtime, tasks: tasks, runners: runners,
                                simulatorTask: simulatorTask, logger: logger)
     }
 
@@ -115,6 +138,7 @@ struct PipelineHarness {
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
         await producer.close()
+        redis?.shutdown()
         simulatorTask.cancel()
         _ = await simulatorTask.result
     }
