@@ -95,7 +95,8 @@ struct KeysCommand: AsyncParsableCommand {
 
     static func store(_ options: ConfigOptions) async throws -> RedisKeyStore {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .warning) }
-        let runtime = SwitchboardRuntime(config: try options.load(), catalog: TopicCatalog(contracts: []), logger: Logger(label: "switchboard.keys"))
-        return RedisKeyStore(redis: try await runtime.connectRedis())
+        let config = try options.load()
+        let runtime = SwitchboardRuntime(config: config, catalog: TopicCatalog(contracts: []), logger: Logger(label: "switchboard.keys"))
+        return RedisKeyStore(redis: try await runtime.connectRedis(), prefix: config.redis.keyPrefix)
     }
 }

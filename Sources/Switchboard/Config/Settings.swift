@@ -37,9 +37,11 @@ public struct RedisSettings: Sendable, Decodable {
     public var commandTimeoutMs: Int = 500
     /// Environment variable holding the password, if any.
     public var passwordEnv: String?
+    /// Prefix of every key Switchboard writes (limits, key store), so deployments can share a server.
+    public var keyPrefix = "switchboard"
 
     enum CodingKeys: String, CodingKey {
-        case url, poolSize = "pool_size", commandTimeoutMs = "command_timeout_ms", passwordEnv = "password_env"
+        case url, poolSize = "pool_size", commandTimeoutMs = "command_timeout_ms", passwordEnv = "password_env", keyPrefix = "key_prefix"
     }
 
     public init() {}
@@ -50,6 +52,7 @@ public struct RedisSettings: Sendable, Decodable {
         poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? poolSize
         commandTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .commandTimeoutMs) ?? commandTimeoutMs
         passwordEnv = try c.decodeIfPresent(String.self, forKey: .passwordEnv)
+        keyPrefix = try c.decodeIfPresent(String.self, forKey: .keyPrefix) ?? keyPrefix
     }
 }
 

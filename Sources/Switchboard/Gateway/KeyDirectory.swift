@@ -27,9 +27,9 @@ public struct StoredKey: Sendable, Codable, Equatable {
     }
 
     /// The Redis key holding the record of the key whose SHA-256 is `hash`.
-    public static func redisKey(hash: String) -> String { "switchboard:apikey:\(hash)" }
+    public static func redisKey(hash: String, prefix: String) -> String { "\(prefix):apikey:\(hash)" }
     /// The Redis set of every stored key's hash, for `keys list`.
-    public static let indexKey = "switchboard:apikeys"
+    public static func indexKey(prefix: String) -> String { "\(prefix):apikeys" }
 }
 
 /// Authenticates API keys against the config and, when enabled, the Redis key store. A lookup
@@ -43,13 +43,15 @@ public final class KeyDirectory: Sendable {
 
     public let store: KeyStore
     private let redis: RedisClient?
+    private let prefix: String
     private let cacheTTL: Duration
     private let cache = Mutex<[String: Entry]>([:])
     private let outage: RedisOutage
 
-    public init(store: KeyStore, redis: RedisClient?, cacheTTL: Duration, outage: RedisOutage) {
+    public init(store: KeyStore, redis: RedisClient?, prefix: String = "switchboard", cacheTTL: Duration, outage: RedisOutage) {
         self.store = store
         self.redis = redis
+        self.prefix = prefix
         self.cacheTTL = cacheTTL
         self.outage = outage
     }
@@ -64,7 +66,7 @@ public final class KeyDirectory: Sendable {
         if let cached, cached.expires > now { return cached.grant }
         let grant: KeyGrant?
         do {
-            let reply = try await redis.send(["GET", .init(StoredKey.redisKey(hash: hash))])
+            let reply = try await redis.send(["GET", .init(StoredKey.redisKey(hash: hash, prefix: prefix))])
             if let bytes = reply.bytes, let stored = try? EventCoding.decode(StoredKey.self, from: bytes) {
                 grant = stored.revokedMs == nil ? store.grant(tenant: stored.tenant, keyID: stored.id, keyScope: stored.scope) : nil
             } else {

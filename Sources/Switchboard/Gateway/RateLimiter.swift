@@ -39,9 +39,9 @@ public final class RateLimiter: Sendable {
     private let redis: RedisClient
     private let prefix: String
 
-    public init(redis: RedisClient, prefix: String = "switchboard:rl") {
+    public init(redis: RedisClient, prefix: String = "switchboard") {
         self.redis = redis
-        self.prefix = prefix
+        self.prefix = prefix + ":rl"
     }
 
     /// Admits the request (nil) or says which limit it hits, with `retry_after_ms`.

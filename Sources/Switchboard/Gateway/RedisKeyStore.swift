@@ -5,9 +5,11 @@ import Redis
 /// every gateway and ingress through `KeyDirectory`. Only the SHA-256 of a key is stored.
 public struct RedisKeyStore: Sendable {
     private let redis: RedisClient
+    private let prefix: String
 
-    public init(redis: RedisClient) {
+    public init(redis: RedisClient, prefix: String = "switchboard") {
         self.redis = redis
+        self.prefix = prefix
     }
 
     /// Creates a key for `tenant`; returns the secret (to show once) and what was stored.
@@ -21,9 +23,9 @@ public struct RedisKeyStore: Sendable {
 
     /// Every key in the store, revoked ones included, oldest first.
     public func list() async throws(RedisError) -> [StoredKey] {
-        let hashes = try await redis.send(["SMEMBERS", .init(StoredKey.indexKey)]).array?.compactMap(\.string) ?? []
+        let hashes = try await redis.send(["SMEMBERS", .init(StoredKey.indexKey(prefix: prefix))]).array?.compactMap(\.string) ?? []
         if hashes.isEmpty { return [] }
-        let values = try await redis.send([RedisArgument("MGET")] + hashes.map { RedisArgument(StoredKey.redisKey(hash: $0)) })
+        let values = try await redis.send([RedisArgument("MGET")] + hashes.map { RedisArgument(StoredKey.redisKey(hash: $0, prefix: prefix)) })
         return (values.array ?? []).compactMap { $0.bytes.flatMap { try? EventCoding.decode(StoredKey.self, from: $0) } }
             .sorted { ($0.createdMs, $0.id) < ($1.createdMs, $1.id) }
     }
@@ -50,8 +52,8 @@ public struct RedisKeyStore: Sendable {
     private func save(_ stored: StoredKey) async throws(RedisError) {
         let value = RedisArgument(bytes: EventCoding.encode(stored))
         _ = try await redis.pipeline([
-            ["SET", .init(StoredKey.redisKey(hash: stored.sha256)), value],
-            ["SADD", .init(StoredKey.indexKey), .init(stored.sha256)],
+            ["SET", .init(StoredKey.redisKey(hash: stored.sha256, prefix: prefix)), value],
+            ["SADD", .init(StoredKey.indexKey(prefix: prefix)), .init(stored.sha256)],
         ])
     }
 }

@@ -30,7 +30,7 @@ extension SwitchboardRuntime {
         try await producer.prepare(topics: [config.topics.requests, replyTopic])
         let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
         let keys = KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
-                                redis: config.gateway.keysInRedis ? redis : nil,
+                                redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
                                 cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
         let ingress = HTTPIngress(config: config, keys: keys, producer: producer, replies: replies, timeout: options.timeout, logger: logger)
         let router = Router()

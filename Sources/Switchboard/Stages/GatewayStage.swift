@@ -38,9 +38,9 @@ public struct GatewayStage: Stage {
         inputTopics = [config.topics.requests] + (config.topics.requestsV2.map { [$0] } ?? [])
         let outage = RedisOutage(logger: logger)
         let store = KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results)
-        keys = KeyDirectory(store: store, redis: config.gateway.keysInRedis ? redis : nil,
+        keys = KeyDirectory(store: store, redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
                             cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: outage)
-        admission = redis.map { AdmissionControl(limiter: RateLimiter(redis: $0), policy: config.gateway.redisFailure, outage: outage) }
+        admission = redis.map { AdmissionControl(limiter: RateLimiter(redis: $0, prefix: config.redis.keyPrefix), policy: config.gateway.redisFailure, outage: outage) }
         models = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
         settings = config.gateway
         topics = config.topics

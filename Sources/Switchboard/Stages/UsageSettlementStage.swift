@@ -15,7 +15,7 @@ public struct UsageSettlementStage: Stage {
 
     public init(config: SwitchboardConfig, redis: RedisClient, logger: Logger) {
         inputTopics = [config.topics.usage]
-        limiter = RateLimiter(redis: redis)
+        limiter = RateLimiter(redis: redis, prefix: config.redis.keyPrefix)
         outage = RedisOutage(logger: logger)
         self.logger = logger
     }

@@ -89,7 +89,7 @@ struct PipelineHarness {
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
         default_model: sim-small
         completer: {window: \(window), max_in_flight: \(max(window, 4000))}
-        redis: {url: "\(redisURL())"}
+        redis: {url: "\(redisURL())", key_prefix: "test-\(id)"}
         gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
         """
         let config = try SwitchboardConfig.parse(yaml, path: "test")
