@@ -133,6 +133,16 @@ struct PipelineHarness {
                                simulatorTask: simulatorTask, logger: logger)
     }
 
+    /// A harness that only reads topics (for tests that run the stages in other processes).
+    static func readerOnly(runtime: SwitchboardRuntime, logger: Logger) async throws -> PipelineHarness {
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        return PipelineHarness(id: "reader", config: runtime.config, catalog: runtime.catalog, simulator: simulator, simulatorPort: 0,
+                               producer: try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger), redis: nil,
+                               runtime: runtime, tasks: [], runners: [], simulatorTask: Task {}, logger: logger)
+    }
+
     /// Stops the stages (drain, commit, leave), the producer and the simulator.
     func stop() async {
         for runner in runners { runner.requestStop() }
