@@ -7,7 +7,7 @@ import Switchboard
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print throughput, latency and memory.",
-        subcommands: [Pipeline.self])
+        subcommands: [Pipeline.self, Ingress.self])
 
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,6 +33,30 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
                                               lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
+        }
+    }
+
+    struct Ingress: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "OpenAI-style HTTP calls through `serve` and `run all` (child processes) in front of an instant simulator.")
+
+        @Option(name: .long, help: "Calls at full speed (and at most 10 s worth at --rate).")
+        var count: Int = 20_000
+
+        @Option(name: .long, help: "Calls per second of the fixed-rate latency run.")
+        var rate: Double = 1000
+
+        @Option(name: .long, help: "Calls in flight at full speed.")
+        var concurrency: Int = 64
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            let benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
+                                             concurrency: concurrency, logger: Logger(label: "switchboard.bench"))
+            try await benchmark.run()
         }
     }
 }
