@@ -33,14 +33,10 @@ struct SharedLimitProcessTests {
         models:
           - {name: sim-small, provider: sim}
         """
-        let configPath = NSTemporaryDirectory() + "switchboard-shared-\(id).yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
-        let config = try SwitchboardConfig.load(path: configPath)
-        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
-        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        let child = try await ChildPipeline.prepare(yaml: yaml, name: "shared-\(id)", logger: logger)
+        defer { child.cleanUp() }
+        let (configPath, config, runtime, producer) = (child.configPath, child.config, child.runtime, child.producer)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
 
         let ports = (0..<3).map { 20_000 + $0 * 1000 + Int.random(in: 0..<1000) }
         var processes: [Process] = []
@@ -54,14 +50,8 @@ struct SharedLimitProcessTests {
             try process.run()
             processes.append(process)
         }
-        let http = HTTPClientBox.shared
         for port in ports {
-            var ready = false
-            for _ in 0..<300 where !ready {
-                let response = try? await http.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/readyz", timeout: .seconds(1)))
-                if response?.status == 200 { ready = true } else { try await Task.sleep(for: .milliseconds(100)) }
-            }
-            #expect(ready, "gateway on \(port) did not become ready")
+            #expect(try await ChildPipeline.waitReady(port: port), "gateway on \(port) did not become ready")
         }
         // Let the group settle so every process owns partitions.
         try await Task.sleep(for: .seconds(4))
@@ -82,7 +72,7 @@ struct SharedLimitProcessTests {
         let rejected = try await harness.readAll(topics.results, atLeast: count - limit, settle: .milliseconds(500))
         var consumedBy: [Int] = []
         for port in ports {
-            let metrics = try await http.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics")).bodyText
+            let metrics = try await HTTPClientBox.shared.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics")).bodyText
             let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"switchboard_records_consumed_total{stage="gateway"}"#) }
             consumedBy.append(line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0)
         }

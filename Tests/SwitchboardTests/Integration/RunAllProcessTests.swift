@@ -48,14 +48,10 @@ struct RunAllProcessTests {
         models:
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
         """
-        let configPath = NSTemporaryDirectory() + "switchboard-runall-\(id).yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
-        let config = try SwitchboardConfig.load(path: configPath)
-        let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
-        let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
+        let child = try await ChildPipeline.prepare(yaml: yaml, name: "runall-\(id)", logger: logger)
+        defer { child.cleanUp() }
+        let (configPath, config, runtime, producer) = (child.configPath, child.config, child.runtime, child.producer)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
@@ -66,14 +62,7 @@ struct RunAllProcessTests {
 
         let http = HTTPClientBox.shared
         let base = "http://127.0.0.1:\(metricsPort)"
-        var ready = false
-        for _ in 0..<300 where !ready {
-            if let response = try? await http.execute(HTTPRequest(url: base + "/readyz", timeout: .seconds(1))), response.status == 200 {
-                ready = true
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let ready = try await ChildPipeline.waitReady(port: metricsPort)
         #expect(ready, "run all did not become ready")
         let health = try await http.execute(HTTPRequest(url: base + "/healthz"))
         #expect(health.status == 200)
