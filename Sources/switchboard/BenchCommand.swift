@@ -49,13 +49,16 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Calls in flight at full speed.")
         var concurrency: Int = 64
 
+        @Flag(name: .long, inversion: .prefixedNo, help: "Give the tenant rate limits and budgets (a Redis script per request).")
+        var limits = true
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
-                                             concurrency: concurrency, logger: Logger(label: "switchboard.bench"))
+                                             concurrency: concurrency, limits: limits, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run()
         }
     }

@@ -14,9 +14,12 @@ public struct IngressBenchmark: Sendable {
     public var count: Int
     public var rate: Double
     public var concurrency: Int
+    /// Give the tenant rate limits and budgets (a Redis script per request, and settlement).
+    public var limits: Bool
     public var logger: Logger
 
-    public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, logger: Logger) {
+    public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, limits: Bool = true, logger: Logger) {
+        self.limits = limits
         self.base = base
         self.executable = executable
         self.count = count
@@ -38,7 +41,7 @@ public struct IngressBenchmark: Sendable {
         topics: {requests: bench.\(id).requests, complete: bench.\(id).complete, results: bench.\(id).results, usage: bench.\(id).usage, dead_letter: bench.\(id).dlq}
         tenants:
           - id: bench
-            limits: {requests_per_minute: 10000000, tokens_per_minute: 10000000000, daily_budget_usd: "1000000"}
+            \(limits ? #"limits: {requests_per_minute: 10000000, tokens_per_minute: 10000000000, daily_budget_usd: "1000000"}"# : "")
             keys: [{id: bench-key, sha256: \(KeyStore.hash(key))}]
         providers:
           - {name: sim, base_url: "http://127.0.0.1:\(simulatorPort)", timeout_ms: 10000}
@@ -57,7 +60,7 @@ public struct IngressBenchmark: Sendable {
         defer { simTask.cancel() }
         let simPort = try await simulator.boundPort
         let key = "sk-sb-bench-\(id)"
-        let metricsPort = Int.random(in: 20_000..<30_000), ingressPort = Int.random(in: 30_000..<40_000)
+        let metricsPort = ChildProcess.freePort(), ingressPort = ChildProcess.freePort()
         let configPath = NSTemporaryDirectory() + "switchboard-bench-ingress-\(id).yaml"
         try configYAML(id: String(id), simulatorPort: simPort, key: key, metricsPort: metricsPort)
             .write(toFile: configPath, atomically: true, encoding: .utf8)

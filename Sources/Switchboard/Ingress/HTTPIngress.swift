@@ -65,7 +65,7 @@ public struct HTTPIngress: Sendable {
         let bytes = Array(body.readableBytesView)
         // Streaming needs delta events from the completer (llm.reply.delta.v1); until the
         // pipeline emits them, say so plainly instead of answering in one piece.
-        if let json = try? JSONValue.parse(bytes), json["stream"]?.boolValue == true {
+        if Self.mentionsStream(bytes), let json = try? JSONValue.parse(bytes), json["stream"]?.boolValue == true {
             return Self.error("unsupported", "stream: true is not supported yet by this endpoint; send stream: false", route: "chat")
         }
         let requestID = "http-" + UUID().uuidString.lowercased()
@@ -100,6 +100,18 @@ public struct HTTPIngress: Sendable {
         }
         return Self.json(OpenAIWire.completion(reply), status: 200, route: "chat",
                          extra: [IngressHeader.requestID: requestID])
+    }
+
+    /// Whether the body contains `"stream"` at all: most calls do not, and then the body is
+    /// left to the gateway to parse, once.
+    static func mentionsStream(_ bytes: [UInt8]) -> Bool {
+        let needle = Array(#""stream""#.utf8)
+        guard bytes.count >= needle.count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            (0...(buffer.count - needle.count)).contains { start in
+                buffer[start] == needle[0] && (1..<needle.count).allSatisfy { buffer[start + $0] == needle[$0] }
+            }
+        }
     }
 
     func listModels(_ request: Request) async -> Response {
