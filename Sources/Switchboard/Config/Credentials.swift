@@ -16,8 +16,11 @@ public struct Principal: Sendable, Hashable, Codable {
 
 /// What an authenticated key may do: who it is, its own scope and its tenant's.
 public struct KeyGrant: Sendable, Equatable {
+    /// The tenant and key id that logs, usage and limits use.
     public var principal: Principal
+    /// The key's own scope.
     public var keyScope: Scope
+    /// The tenant's scope, shared by all its keys.
     public var tenantScope: Scope
     /// Reply topics the tenant may use besides the ingress ones.
     public var replyTopics: Set<String>

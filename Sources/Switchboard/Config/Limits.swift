@@ -3,11 +3,15 @@ import Foundation
 /// Admission limits of a key or a tenant; a missing field means no limit of that kind.
 /// Budgets are exact pico-USD (10⁻¹² USD), written in the config as decimal USD strings.
 public struct Limits: Sendable, Codable, Equatable {
+    /// Requests per UTC minute.
     public var requestsPerMinute: Int?
+    /// Estimated tokens (prompt plus the most it may generate) per UTC minute, reconciled with the actual count.
     public var tokensPerMinute: Int?
     /// Requests admitted and not yet answered.
     public var maxConcurrent: Int?
+    /// Spend per UTC day, exact pico-USD.
     public var dailyBudgetPicoUSD: Int64?
+    /// Spend per UTC calendar month, exact pico-USD.
     public var monthlyBudgetPicoUSD: Int64?
 
     enum CodingKeys: String, CodingKey {
@@ -56,8 +60,11 @@ public struct Limits: Sendable, Codable, Equatable {
 /// What a key or tenant may use: models (names or aliases; empty means all), retrieval
 /// collections (empty means all), and limits.
 public struct Scope: Sendable, Codable, Equatable {
+    /// Model names or aliases that may be requested; empty: all.
     public var models: [String]
+    /// Retrieval collections that may be searched; empty: all.
     public var collections: [String]
+    /// Rate limits and budgets.
     public var limits: Limits
 
     enum CodingKeys: String, CodingKey { case models, collections, limits }

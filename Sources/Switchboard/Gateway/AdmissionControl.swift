@@ -4,8 +4,11 @@ import Redis
 /// Rate limits and budgets for the gateway, with the configured policy for when Redis cannot
 /// answer: fail open (admit uncounted) or fail closed (reject with a short retry-after).
 public struct AdmissionControl: Sendable {
+    /// The Redis limiter.
     public let limiter: RateLimiter
+    /// What to do when Redis cannot answer.
     public let policy: GatewaySettings.RedisFailurePolicy
+    /// Counts and logs Redis failures.
     public let outage: RedisOutage
 
     public init(limiter: RateLimiter, policy: GatewaySettings.RedisFailurePolicy, outage: RedisOutage) {

@@ -5,10 +5,13 @@ import Synchronization
 
 /// A key kept in Redis (`switchboard keys create`): only its SHA-256, never the secret.
 public struct StoredKey: Sendable, Codable, Equatable {
+    /// The key id for logs and usage.
     public var id: String
     public var tenant: String
+    /// Hex SHA-256 of the secret.
     public var sha256: String
     public var scope: Scope
+    /// Creation time, epoch milliseconds.
     public var createdMs: Int64
     /// Set once the key is revoked; a revoked record also overrides a key listed in the config.
     public var revokedMs: Int64?
@@ -41,6 +44,7 @@ public final class KeyDirectory: Sendable {
         var expires: ContinuousClock.Instant
     }
 
+    /// The keys of the config file.
     public let store: KeyStore
     private let redis: RedisClient?
     private let prefix: String

@@ -8,9 +8,13 @@ import Redis
 public final class RateLimiter: Sendable {
     /// What admission is asked to count for one request.
     public struct Demand: Sendable {
+        /// Identifies the admission, so a redelivery counts once and settlement finds it.
         public var requestID: String
+        /// Whose limits apply: the key's and its tenant's.
         public var grant: KeyGrant
+        /// Estimated tokens: prompt plus the most it may generate.
         public var tokens: Int
+        /// Estimated cost at the model's prices, pico-USD.
         public var costPicoUSD: Int64
         /// How long the request may hold an in-flight slot if nothing releases it.
         public var inFlightTTLMs: Int

@@ -11,6 +11,7 @@ import NIOCore
 /// in the gateway stage; the ingress only refuses what it can see at the door (no or unknown
 /// key, an oversized body) and maps the reply's error code to an HTTP status.
 public struct HTTPIngress: Sendable {
+    /// This process's own reply topic.
     public let replyTopic: String
     let keys: KeyDirectory
     let producer: KafkaProducer

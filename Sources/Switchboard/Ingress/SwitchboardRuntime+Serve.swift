@@ -7,6 +7,7 @@ import NIOCore
 extension SwitchboardRuntime {
     /// Where and how `switchboard serve` listens.
     public struct ServeOptions: Sendable {
+        /// Address to listen on (loopback by default).
         public var host = "127.0.0.1"
         /// 0 picks a free port (logged, and passed to `onListening`).
         public var port = 8080

@@ -115,6 +115,9 @@ struct GatewayPipelineTests {
         await pipeline.stop()
         #expect(records.count >= count)
         let secret = Array(PipelineHarness.devKey.utf8)
+        let forwarded = records.filter { $0.topic == topics.complete }
+        #expect(!forwarded.isEmpty)
+        #expect(forwarded.allSatisfy { pipeline.contractViolations($0, contract: "llm.complete.v1").isEmpty })
         for record in records {
             #expect(!record.headers.contains { $0.name.lowercased() == CEHeader.authorization }, "\(record.topic) carries an authorization header")
             #expect(!record.headers.contains { $0.value.map { Self.contains($0, secret) } ?? false }, "\(record.topic) carries the key in a header")
