@@ -50,6 +50,19 @@ struct GatewayPipelineTests {
         #expect(limited.allSatisfy { ($0.error?.retryAfterMs ?? 0) > 0 })
     }
 
+    @Test("a request whose estimated cost would pass the daily budget is budget_exceeded, with retry_after_ms until the day ends")
+    func budgetThroughPipeline() async throws {
+        // 0.00001 USD = 10^7 pico-USD; 32 output tokens at 0.60 USD per million already cost 1.92 * 10^7.
+        let pipeline = try await PipelineHarness.start(withRedis: true, tenantExtra: #"limits: {daily_budget_usd: "0.00001"}"#)
+        let id = "budget-\(UUID())"
+        try await pipeline.producer.send(pipeline.request("expensive", requestID: id))
+        let replies = try await pipeline.readAll(pipeline.config.topics.results, atLeast: 1, settle: .milliseconds(300))
+        await pipeline.stop()
+        let reply = replies.compactMap { $0.decoded(Reply.self) }.first { $0.requestID == id }
+        #expect(reply?.error?.code == .budgetExceeded, "\(reply?.error?.message ?? "no reply")")
+        #expect((1...86_400_000).contains(reply?.error?.retryAfterMs ?? 0))
+    }
+
     @Test("scopes: a model or collection outside the key's scope is forbidden; unknown roles and absurd max_tokens are invalid")
     func scopesAndValidation() async throws {
         let pipeline = try await PipelineHarness.start(withRedis: true, tenantExtra: "models: [sim-small]\n    collections: [docs]")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import ProviderSimulator
 import Switchboard
 
 /// A pipeline (gateway with Redis, completer, simulator) with an HTTP ingress in front of it,
@@ -12,8 +13,9 @@ struct IngressHarness {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    static func start(tenantExtra: String = "", timeout: Duration = .seconds(30)) async throws -> IngressHarness {
-        let pipeline = try await PipelineHarness.start(withRedis: true, tenantExtra: tenantExtra)
+    static func start(tenantExtra: String = "", timeout: Duration = .seconds(30),
+                      simulator: SimulatorConfiguration = SimulatorConfiguration()) async throws -> IngressHarness {
+        let pipeline = try await PipelineHarness.start(simulatorConfiguration: simulator, withRedis: true, tenantExtra: tenantExtra)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var options = SwitchboardRuntime.ServeOptions()
         options.port = 0

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import ProviderSimulator
 import Switchboard
 import Testing
 
@@ -64,6 +65,24 @@ struct IngressTests {
         await ingress.stop()
         // unknown_model is answered by the completer without calling the provider, too.
         #expect(providerCalls == 1)
+    }
+
+    @Test("no reply within the call's deadline: 504 with deadline_exceeded; provider failures: 502")
+    func deadlinesAndProviderFailures() async throws {
+        var slow = SimulatorConfiguration()
+        slow.defaultBehaviour.latency = LatencyDistribution(kind: .fixed, milliseconds: 3000)
+        let ingress = try await IngressHarness.start(timeout: .seconds(1), simulator: slow)
+        let response = try await ingress.post(body: Array(BadRequestGenerator.valid.utf8))
+        await ingress.stop()
+        #expect(response.status == 504, "\(response.bodyText)")
+        #expect(Self.json(response)?["error"]?["code"]?.stringValue == "deadline_exceeded")
+
+        var failing = SimulatorConfiguration()
+        failing.defaultBehaviour.errorRates = [500: 1.0]
+        let broken = try await IngressHarness.start(simulator: failing)
+        let failed = try await broken.post(body: Array(BadRequestGenerator.valid.utf8))
+        await broken.stop()
+        #expect(failed.status == 502, "\(failed.bodyText)")
     }
 
     @Test("two ingress processes side by side each get their own replies")
