@@ -82,7 +82,10 @@ public final class RateLimiter: Sendable {
         let principal = demand.grant.principal
         let minute = nowMs / 60_000
         let toNextMinute = (minute + 1) * 60_000 - nowMs
-        let (day, toNextDay, month, toNextMonth) = Self.calendar(nowMs)
+        // Calendar arithmetic only when a budget needs it.
+        let budgets = [demand.grant.keyScope.limits, demand.grant.tenantScope.limits]
+            .contains { $0.dailyBudgetPicoUSD != nil || $0.monthlyBudgetPicoUSD != nil }
+        let (day, toNextDay, month, toNextMonth) = budgets ? Self.calendar(nowMs) : ("", 0, "", 0)
         var checks: [Check] = []
         for (scope, id, limits) in [("key", "\(principal.tenant)/\(principal.keyID)", demand.grant.keyScope.limits),
                                     ("tenant", principal.tenant, demand.grant.tenantScope.limits)] {
