@@ -76,3 +76,15 @@ struct GatewayRulesTests {
         #expect(TokenEstimate.prompt([ChatMessage(role: "user", content: String(repeating: "x", count: 400))]) == 104)
     }
 }
+
+@Suite("JSON log lines")
+struct JSONLogLineTests {
+    @Test("a log line is one JSON object that reads back exactly, whatever the text holds")
+    func roundTrip() throws {
+        let object = ["msg": "quote \" backslash \\ newline \n tab \t bell \u{07} é 漢 🙂", "request_id": "r1", "a/b": "x/y"]
+        let line = JSONLogHandler.line(object)
+        #expect(line.last == 0x0A && !line.dropLast().contains(0x0A))
+        let parsed = try JSONValue.parse(Array(line.dropLast()))
+        #expect(parsed.objectValue?.mapValues { $0.stringValue ?? "" } == object)
+    }
+}
