@@ -8,16 +8,7 @@ import Testing
 @Suite("switchboard keys", .serialized, .timeLimit(.minutes(1)))
 struct KeysCommandTests {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildPipeline.runBinary(arguments)
     }
 
     @Test("create prints the key once and stores only its hash; list shows it; revoke ends it")

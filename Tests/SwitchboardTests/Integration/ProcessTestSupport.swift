@@ -28,6 +28,20 @@ struct ChildPipeline {
         try? FileManager.default.removeItem(atPath: configPath)
     }
 
+    /// Runs the `switchboard` binary to completion; its exit status and output (stdout and stderr).
+    static func runBinary(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// True once `/readyz` on `port` answers 200 (30 s at most).
     static func waitReady(port: Int) async throws -> Bool {
         for _ in 0..<300 {

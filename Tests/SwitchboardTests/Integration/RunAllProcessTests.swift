@@ -117,16 +117,7 @@ struct RunAllProcessTests {
 @Suite("start-up errors")
 struct StartupErrorTests {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildPipeline.runBinary(arguments)
     }
 
     func writeConfig(_ yaml: String) throws -> String {
