@@ -56,7 +56,10 @@ struct RunAllProcessTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = ["run", "all", "--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let logPath = NSTemporaryDirectory() + "switchboard-runall-\(id).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
@@ -101,6 +104,18 @@ struct RunAllProcessTests {
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+
+        // One JSON line per request at the gateway, lines at the end of the pipeline, and never the key.
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        #expect(!log.contains(key), "the log carries the API key")
+        let lines = log.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)) }
+        let requestLines = lines.filter { $0["msg"]?.stringValue == "request" }
+        let gateway = requestLines.filter { $0["stage"]?.stringValue == "gateway" }
+        let completer = requestLines.filter { $0["stage"]?.stringValue == "completer" }
+        #expect(Set(gateway.compactMap { $0["request_id"]?.stringValue }) == Set(ids))
+        #expect(gateway.allSatisfy { $0["tenant"]?.stringValue == "acme" && $0["key_id"]?.stringValue == "acme-key" && $0["latency_ms"] != nil })
+        #expect(!completer.isEmpty)
+        #expect(completer.allSatisfy { $0["outcome"]?.stringValue == "answered" && $0["key_id"]?.stringValue == "acme-key" })
         for (group, topic) in [("runall-\(id)-gateway", topics.requests), ("runall-\(id)-completer", topics.complete)] {
             let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: group, logger: logger)
             let end = try await consumer.endOffsets(topic: topic)
