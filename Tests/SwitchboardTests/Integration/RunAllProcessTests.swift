@@ -108,6 +108,7 @@ struct RunAllProcessTests {
         // One JSON line per request at the gateway, lines at the end of the pipeline, and never the key.
         let log = try String(contentsOfFile: logPath, encoding: .utf8)
         #expect(!log.contains(key), "the log carries the API key")
+        #expect(!log.contains("q runall-"), "the log carries prompt text (gateway.log_prompts is off)")
         let lines = log.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)) }
         let requestLines = lines.filter { $0["msg"]?.stringValue == "request" }
         let gateway = requestLines.filter { $0["stage"]?.stringValue == "gateway" }
