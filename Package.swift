@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
         .testTarget(name: "ProviderSimulatorTests", dependencies: ["ProviderSimulator", "HTTPClient"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "ProviderSimulator", "HTTPClient"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient"]),
     ]
 )

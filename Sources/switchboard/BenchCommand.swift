@@ -7,7 +7,7 @@ import Switchboard
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print throughput, latency and memory.",
-        subcommands: [Pipeline.self, Completer.self])
+        subcommands: [Pipeline.self, Completer.self, Ingress.self])
 
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -67,6 +67,33 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = CompleterBenchmark(config: config, count: count, rate: rate, providerLatencyMs: latencyMs,
                                                providerURL: providerURL, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
+        }
+    }
+
+    struct Ingress: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "OpenAI-style HTTP calls through `serve` and `run all` (child processes) in front of an instant simulator.")
+
+        @Option(name: .long, help: "Calls at full speed (and at most 10 s worth at --rate).")
+        var count: Int = 20_000
+
+        @Option(name: .long, help: "Calls per second of the fixed-rate latency run.")
+        var rate: Double = 1000
+
+        @Option(name: .long, help: "Calls in flight at full speed.")
+        var concurrency: Int = 64
+
+        @Flag(name: .long, inversion: .prefixedNo, help: "Give the tenant rate limits and budgets (a Redis script per request).")
+        var limits = true
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            let benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
+                                             concurrency: concurrency, limits: limits, logger: Logger(label: "switchboard.bench"))
+            try await benchmark.run()
         }
     }
 }

@@ -14,22 +14,77 @@ public struct Principal: Sendable, Hashable, Codable {
     }
 }
 
+/// What an authenticated key may do: who it is, its own scope and its tenant's.
+public struct KeyGrant: Sendable, Equatable {
+    /// The tenant and key id that logs, usage and limits use.
+    public var principal: Principal
+    /// The key's own scope.
+    public var keyScope: Scope
+    /// The tenant's scope, shared by all its keys.
+    public var tenantScope: Scope
+    /// Reply topics the tenant may use besides the ingress ones.
+    public var replyTopics: Set<String>
+
+    public init(principal: Principal, keyScope: Scope = Scope(), tenantScope: Scope = Scope(), replyTopics: Set<String> = []) {
+        self.principal = principal
+        self.keyScope = keyScope
+        self.tenantScope = tenantScope
+        self.replyTopics = replyTopics
+    }
+
+    /// Whether both scopes allow `requested` (a name or alias) resolving to `resolved`.
+    public func allows(model requested: String?, resolved: ModelConfig?) -> Bool {
+        let names = Set([requested, resolved?.name].compactMap { $0 } + (resolved?.aliases ?? []))
+        return [keyScope, tenantScope].allSatisfy { $0.models.isEmpty || !names.isDisjoint(with: $0.models) }
+    }
+
+    /// Whether both scopes allow retrieval from `collection`.
+    public func allows(collection: String) -> Bool {
+        [keyScope, tenantScope].allSatisfy { $0.collections.isEmpty || $0.collections.contains(collection) }
+    }
+}
+
 /// Resolves API keys to principals by their SHA-256; the secret itself is never stored.
 public struct KeyStore: Sendable {
-    private let byHash: [String: Principal]
+    private let byHash: [String: KeyGrant]
     private let replyTopics: [String: Set<String>]
+    private let tenantScopes: [String: Scope]
+    private let defaultReplyTopic: String
 
     public init(tenants: [TenantConfig], defaultReplyTopic: String) {
-        var byHash: [String: Principal] = [:]
+        var byHash: [String: KeyGrant] = [:]
         var replyTopics: [String: Set<String>] = [:]
         for tenant in tenants {
+            let topics = Set(tenant.replyTopics + [defaultReplyTopic])
             for key in tenant.keys {
-                byHash[key.sha256.lowercased()] = Principal(tenant: tenant.id, keyID: key.id)
+                byHash[key.sha256.lowercased()] = KeyGrant(principal: Principal(tenant: tenant.id, keyID: key.id),
+                                                           keyScope: key.scope, tenantScope: tenant.scope, replyTopics: topics)
             }
-            replyTopics[tenant.id] = Set(tenant.replyTopics + [defaultReplyTopic])
+            replyTopics[tenant.id] = topics
         }
         self.byHash = byHash
         self.replyTopics = replyTopics
+        self.tenantScopes = Dictionary(tenants.map { ($0.id, $0.scope) }, uniquingKeysWith: { $1 })
+        self.defaultReplyTopic = defaultReplyTopic
+    }
+
+    /// The grant of the key whose SHA-256 is `hash` (lowercase hex), if the config lists it.
+    public func grant(hash: String) -> KeyGrant? { byHash[hash] }
+
+    /// A grant for a key kept outside the config (Redis), within its tenant's configured scope.
+    public func grant(tenant: String, keyID: String, keyScope: Scope) -> KeyGrant {
+        KeyGrant(principal: Principal(tenant: tenant, keyID: keyID), keyScope: keyScope,
+                 tenantScope: tenantScopes[tenant] ?? Scope(), replyTopics: replyTopics[tenant] ?? [defaultReplyTopic])
+    }
+
+    /// The key of an `Authorization` header value (`Bearer <key>`), or nil when malformed.
+    public static func bearerToken(_ authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty, key.utf8.count <= 512 else { return nil }
+        return key
     }
 
     /// Hex SHA-256 of a key, as stored in the config.
@@ -46,12 +101,7 @@ public struct KeyStore: Sendable {
 
     /// The principal for an `Authorization` header value (`Bearer <key>`), or nil.
     public func authenticate(authorization: String?) -> Principal? {
-        guard let authorization else { return nil }
-        let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let key = parts[1].trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty, key.utf8.count <= 512 else { return nil }
-        return byHash[Self.hash(key)]
+        Self.bearerToken(authorization).flatMap { byHash[Self.hash($0)]?.principal }
     }
 
     /// Whether `tenant` may have replies written to `topic`.

@@ -37,9 +37,11 @@ public struct RedisSettings: Sendable, Decodable {
     public var commandTimeoutMs: Int = 500
     /// Environment variable holding the password, if any.
     public var passwordEnv: String?
+    /// Prefix of every key Switchboard writes (limits, key store), so deployments can share a server.
+    public var keyPrefix = "switchboard"
 
     enum CodingKeys: String, CodingKey {
-        case url, poolSize = "pool_size", commandTimeoutMs = "command_timeout_ms", passwordEnv = "password_env"
+        case url, poolSize = "pool_size", commandTimeoutMs = "command_timeout_ms", passwordEnv = "password_env", keyPrefix = "key_prefix"
     }
 
     public init() {}
@@ -50,6 +52,7 @@ public struct RedisSettings: Sendable, Decodable {
         poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? poolSize
         commandTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .commandTimeoutMs) ?? commandTimeoutMs
         passwordEnv = try c.decodeIfPresent(String.self, forKey: .passwordEnv)
+        keyPrefix = try c.decodeIfPresent(String.self, forKey: .keyPrefix) ?? keyPrefix
     }
 }
 
@@ -75,13 +78,16 @@ public struct MetricsSettings: Sendable, Decodable {
 /// The topic names the pipeline uses; the defaults are the published contracts.
 public struct TopicNames: Sendable, Decodable {
     public var requests = "llm.requests.v1"
+    /// The v2 request topic (Anthropic-style `system` and content blocks), accepted beside v1
+    /// and upcast. Defaults to `llm.requests.v2` when `requests` is the default; nil: no v2.
+    public var requestsV2: String? = "llm.requests.v2"
     public var complete = "llm.complete.v1"
     public var results = "llm.results.v1"
     public var usage = "llm.usage.v1"
     public var deadLetter = "llm.dlq.v1"
 
     enum CodingKeys: String, CodingKey {
-        case requests, complete, results, usage, deadLetter = "dead_letter"
+        case requests, requestsV2 = "requests_v2", complete, results, usage, deadLetter = "dead_letter"
     }
 
     public init() {}
@@ -89,6 +95,7 @@ public struct TopicNames: Sendable, Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         requests = try c.decodeIfPresent(String.self, forKey: .requests) ?? requests
+        requestsV2 = try c.decodeIfPresent(String.self, forKey: .requestsV2) ?? (requests == "llm.requests.v1" ? requestsV2 : nil)
         complete = try c.decodeIfPresent(String.self, forKey: .complete) ?? complete
         results = try c.decodeIfPresent(String.self, forKey: .results) ?? results
         usage = try c.decodeIfPresent(String.self, forKey: .usage) ?? usage
@@ -102,13 +109,16 @@ public struct TenantConfig: Sendable, Decodable {
     public var keys: [APIKeyConfig]
     /// Topics this tenant may ask replies to be written to.
     public var replyTopics: [String]
+    /// Models, collections and limits of the whole tenant (every key together).
+    public var scope: Scope
 
-    enum CodingKeys: String, CodingKey { case id, keys, replyTopics = "reply_topics" }
+    enum CodingKeys: String, CodingKey { case id, keys, replyTopics = "reply_topics", models, collections, limits }
 
-    public init(id: String, keys: [APIKeyConfig], replyTopics: [String] = []) {
+    public init(id: String, keys: [APIKeyConfig], replyTopics: [String] = [], scope: Scope = Scope()) {
         self.id = id
         self.keys = keys
         self.replyTopics = replyTopics
+        self.scope = scope
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,17 +126,30 @@ public struct TenantConfig: Sendable, Decodable {
         id = try c.decode(String.self, forKey: .id)
         keys = try c.decodeIfPresent([APIKeyConfig].self, forKey: .keys) ?? []
         replyTopics = try c.decodeIfPresent([String].self, forKey: .replyTopics) ?? []
+        scope = try Scope(from: decoder)
     }
 }
 
-/// One API key: an id for logs and usage, and the hex SHA-256 of the secret.
+/// One API key: an id for logs and usage, the hex SHA-256 of the secret, and its own scope
+/// (models, collections, limits) within the tenant's.
 public struct APIKeyConfig: Sendable, Decodable {
     public var id: String
     public var sha256: String
+    public var scope: Scope
 
-    public init(id: String, sha256: String) {
+    enum CodingKeys: String, CodingKey { case id, sha256 }
+
+    public init(id: String, sha256: String, scope: Scope = Scope()) {
         self.id = id
         self.sha256 = sha256
+        self.scope = scope
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        scope = try Scope(from: decoder)
     }
 }
 
@@ -274,12 +297,45 @@ public enum RoutingStrategy: String, Sendable, Decodable {
 
 /// Limits the gateway enforces before anything else sees a request.
 public struct GatewaySettings: Sendable, Decodable {
+    /// What the gateway does when Redis (limits, key store) cannot be reached.
+    public enum RedisFailurePolicy: String, Sendable, Decodable {
+        /// Admit the request without counting it.
+        case open
+        /// Reject it with `rate_limited` and a short retry-after.
+        case closed
+    }
+
     public var maxRequestBytes = 1_048_576
     public var maxMessages = 256
     public var maxTokensLimit = 32_768
+    /// UTF-8 bytes of all message (and system) text together.
+    public var maxPromptBytes = 524_288
+    /// Estimated prompt tokens (see `TokenEstimate`).
+    public var maxPromptTokens = 131_072
+    /// Bytes of the request's `metadata` object as JSON.
+    public var maxMetadataBytes = 4096
+    public var allowedRoles = ["system", "developer", "user", "assistant"]
+    /// Output tokens assumed for a request without `max_tokens` when estimating tokens and cost.
+    public var defaultMaxTokens = 1024
+    /// Every tenant may have replies written to topics starting with this prefix: the HTTP
+    /// ingress processes read their own reply topic `<prefix><instance>`.
+    public var ingressReplyPrefix = "llm.results.ingress-"
+    public var redisFailure = RedisFailurePolicy.closed
+    /// Log prompt text in the per-request log line (off: never).
+    public var logPrompts = false
+    /// Keys are also looked up in Redis (`switchboard keys create`); a lookup is cached this long,
+    /// so a revoked key stops working within this time on every gateway.
+    public var keysInRedis = true
+    public var keyCacheMs = 2000
+    /// How long an admitted request holds a concurrency slot when no usage event releases it.
+    public var inFlightTTLMs = 300_000
 
     enum CodingKeys: String, CodingKey {
         case maxRequestBytes = "max_request_bytes", maxMessages = "max_messages", maxTokensLimit = "max_tokens_limit"
+        case maxPromptBytes = "max_prompt_bytes", maxPromptTokens = "max_prompt_tokens", maxMetadataBytes = "max_metadata_bytes"
+        case allowedRoles = "allowed_roles", defaultMaxTokens = "default_max_tokens", ingressReplyPrefix = "ingress_reply_prefix"
+        case redisFailure = "redis_failure", logPrompts = "log_prompts", keysInRedis = "keys_in_redis", keyCacheMs = "key_cache_ms"
+        case inFlightTTLMs = "in_flight_ttl_ms"
     }
 
     public init() {}
@@ -289,5 +345,16 @@ public struct GatewaySettings: Sendable, Decodable {
         maxRequestBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? maxRequestBytes
         maxMessages = try c.decodeIfPresent(Int.self, forKey: .maxMessages) ?? maxMessages
         maxTokensLimit = try c.decodeIfPresent(Int.self, forKey: .maxTokensLimit) ?? maxTokensLimit
+        maxPromptBytes = try c.decodeIfPresent(Int.self, forKey: .maxPromptBytes) ?? maxPromptBytes
+        maxPromptTokens = try c.decodeIfPresent(Int.self, forKey: .maxPromptTokens) ?? maxPromptTokens
+        maxMetadataBytes = try c.decodeIfPresent(Int.self, forKey: .maxMetadataBytes) ?? maxMetadataBytes
+        allowedRoles = try c.decodeIfPresent([String].self, forKey: .allowedRoles) ?? allowedRoles
+        defaultMaxTokens = try c.decodeIfPresent(Int.self, forKey: .defaultMaxTokens) ?? defaultMaxTokens
+        ingressReplyPrefix = try c.decodeIfPresent(String.self, forKey: .ingressReplyPrefix) ?? ingressReplyPrefix
+        redisFailure = try c.decodeIfPresent(RedisFailurePolicy.self, forKey: .redisFailure) ?? redisFailure
+        logPrompts = try c.decodeIfPresent(Bool.self, forKey: .logPrompts) ?? logPrompts
+        keysInRedis = try c.decodeIfPresent(Bool.self, forKey: .keysInRedis) ?? keysInRedis
+        keyCacheMs = try c.decodeIfPresent(Int.self, forKey: .keyCacheMs) ?? keyCacheMs
+        inFlightTTLMs = try c.decodeIfPresent(Int.self, forKey: .inFlightTTLMs) ?? inFlightTTLMs
     }
 }

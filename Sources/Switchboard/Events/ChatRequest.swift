@@ -6,13 +6,16 @@ public struct ChatRequest: Sendable, Codable, Equatable {
     public var temperature: Double?
     public var stream: Bool?
     public var metadata: [String: String]?
+    /// Retrieval-augmented generation: which collection to search.
+    public var retrieval: RetrievalRequest?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, maxTokens = "max_tokens", temperature, stream, metadata
+        case model, messages, maxTokens = "max_tokens", temperature, stream, metadata, retrieval
     }
 
     public init(model: String? = nil, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
-                stream: Bool? = nil, metadata: [String: String]? = nil) {
+                stream: Bool? = nil, metadata: [String: String]? = nil, retrieval: RetrievalRequest? = nil) {
+        self.retrieval = retrieval
         self.model = model
         self.messages = messages
         self.maxTokens = maxTokens
@@ -30,5 +33,20 @@ public struct ChatMessage: Sendable, Codable, Equatable {
     public init(role: String, content: String) {
         self.role = role
         self.content = content
+    }
+}
+
+/// The retrieval part of a request: a collection to search, how many passages, a filter.
+public struct RetrievalRequest: Sendable, Codable, Equatable {
+    public var collection: String
+    public var topK: Int?
+    public var filter: JSONValue?
+
+    enum CodingKeys: String, CodingKey { case collection, topK = "top_k", filter }
+
+    public init(collection: String, topK: Int? = nil, filter: JSONValue? = nil) {
+        self.collection = collection
+        self.topK = topK
+        self.filter = filter
     }
 }

@@ -1,29 +1,47 @@
 import Foundation
 import Kafka
 import Logging
+import Redis
 
 /// The API gateway: authenticate the key, check the reply-to, validate the request against its
-/// contract and the configured limits, strip the credential, and forward to the completer.
-/// Every request leaves with exactly one outcome: forwarded, or an error reply (and a dead
-/// letter when the record itself is malformed).
+/// contract (v1, or v2 upcast to the one internal form) and the configured limits, check the
+/// key's scope, admit it against the global rate limits and budgets, strip the credential, and
+/// forward to the completer. Every request leaves with exactly one outcome: forwarded, or an
+/// error reply (and a dead letter when the record itself is malformed).
 public struct GatewayStage: Stage {
     public let name = "gateway"
     public let inputTopics: [String]
-    private let keys: KeyStore
-    private let contract: TopicContract
-    private let settings: GatewaySettings
-    private let topics: TopicNames
-    private let emitter: ReplyEmitter
-    private let logger: Logger
+    let keys: KeyDirectory
+    let admission: AdmissionControl?
+    let contracts: [RequestVersion: TopicContract]
+    let versionsByTopic: [String: RequestVersion]
+    let models: ModelCatalog
+    let settings: GatewaySettings
+    let topics: TopicNames
+    let emitter: ReplyEmitter
+    let logger: Logger
 
-    public init(config: SwitchboardConfig, catalog: TopicCatalog, logger: Logger) throws(ConfigError) {
-        // The contract is the published v1 schema, whatever the topic is called in this deployment.
-        guard let contract = catalog["llm.requests.v1"] else {
-            throw ConfigError(key: "topics", message: "no contract for llm.requests.v1 in topics/")
+    /// A gateway; without `redis` it uses the config's keys only and enforces no rate limits.
+    public init(config: SwitchboardConfig, catalog: TopicCatalog, redis: RedisClient? = nil, logger: Logger) throws(ConfigError) {
+        var contracts: [RequestVersion: TopicContract] = [:]
+        for version in RequestVersion.allCases {
+            // The contract is the published schema, whatever the topic is called in this deployment.
+            guard let contract = catalog[version.contract] else {
+                throw ConfigError(key: "topics", message: "no contract for \(version.contract) in topics/")
+            }
+            contracts[version] = contract
         }
-        self.contract = contract
-        inputTopics = [config.topics.requests]
-        keys = KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results)
+        self.contracts = contracts
+        var versions = [config.topics.requests: RequestVersion.v1]
+        if let v2 = config.topics.requestsV2 { versions[v2] = .v2 }
+        versionsByTopic = versions
+        inputTopics = [config.topics.requests] + (config.topics.requestsV2.map { [$0] } ?? [])
+        let outage = RedisOutage(logger: logger)
+        let store = KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results)
+        keys = KeyDirectory(store: store, redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
+                            cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: outage)
+        admission = redis.map { AdmissionControl(limiter: RateLimiter(redis: $0, prefix: config.redis.keyPrefix), policy: config.gateway.redisFailure, outage: outage) }
+        models = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
         settings = config.gateway
         topics = config.topics
         emitter = ReplyEmitter(topics: config.topics)
@@ -33,39 +51,45 @@ public struct GatewayStage: Stage {
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
         let requestID = record.header(CEHeader.id) ?? ""
+        let version = versionsByTopic[record.topic] ?? .v1
         let requestedReplyTo = record.header(CEHeader.replyTo) ?? topics.results
         let trace = EventHeaders.trace(from: record)
-        let principal = keys.authenticate(authorization: record.header(CEHeader.authorization))
+        let grant = await keys.authenticate(authorization: record.header(CEHeader.authorization))
+        let principal = grant?.principal
+        var prompt: [ChatMessage]?
 
         func reject(_ error: ReplyError, replyTo: String?, deadLetter: DeadLetterReason? = nil) -> StageResult {
-            log(requestID: requestID, principal: principal, outcome: "rejected", code: error.code.rawValue, start: start)
+            log(requestID: requestID, principal: principal, version: version, outcome: "rejected", code: error.code.rawValue,
+                start: start, prompt: prompt)
             let records = emitter.rejection(error, requestID: requestID, principal: principal, replyTo: replyTo,
-                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace)
+                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace, apiVersion: version.rawValue)
             return StageResult(outputs: records, deadLetter: deadLetter)
         }
 
         // The body is inspected before anything else so a malformed record is dead-lettered
         // whoever sent it; the caller's answer then depends on its key.
-        var inspected = inspect(record.value)
+        var inspected = inspect(record.value, version: version)
         if requestID.isEmpty, case .success = inspected {
             // Without a request id nobody can match a reply: the record itself is malformed.
             inspected = .failure(Rejection(error: ReplyError(.invalidRequest, "missing header ce_id (the request id)"),
                                            deadLetter: DeadLetterReason(code: "missing_header", detail: "ce_id")))
         }
+        if case .success = inspected, let type = record.header(CEHeader.type), type != version.eventType,
+           type.hasPrefix("llm.request.") {
+            let supported = RequestVersion.allCases.map(\.eventType).joined(separator: ", ")
+            inspected = .failure(Rejection(error: ReplyError(.unsupportedVersion, "ce_type '\(type.prefix(60))' is not accepted on \(record.topic); send \(version.eventType) here (supported: \(supported))")))
+        }
+        let deadLetter: DeadLetterReason? = if case .failure(let r) = inspected { r.deadLetter } else { nil }
         // Without a valid key, only the default results topic gets an answer: an unknown
         // caller can never make the pipeline write into a topic of its choosing.
-        guard let principal else {
+        guard let grant else {
             let replyTo = requestedReplyTo == topics.results ? topics.results : nil
             let missing = record.header(CEHeader.authorization) == nil
             let error = ReplyError(.unauthorized, missing ? "missing authorization header (expected 'Bearer <API key>')" : "unknown or revoked API key")
-            if case .failure(let rejection) = inspected {
-                return reject(error, replyTo: replyTo, deadLetter: rejection.deadLetter)
-            }
-            return reject(error, replyTo: replyTo)
+            return reject(error, replyTo: replyTo, deadLetter: deadLetter)
         }
-        guard keys.mayReply(tenant: principal.tenant, to: requestedReplyTo) else {
-            let deadLetter: DeadLetterReason? = if case .failure(let r) = inspected { r.deadLetter } else { nil }
-            return reject(ReplyError(.forbidden, "reply topic '\(requestedReplyTo)' is not allowed for this key"),
+        guard mayReply(grant, to: requestedReplyTo) else {
+            return reject(ReplyError(.forbidden, "reply topic '\(requestedReplyTo.prefix(200))' is not allowed for this key"),
                           replyTo: topics.results, deadLetter: deadLetter)
         }
         let replyTo = requestedReplyTo
@@ -75,8 +99,10 @@ public struct GatewayStage: Stage {
             return reject(rejection.error, replyTo: replyTo, deadLetter: rejection.deadLetter)
         case .success(let parsed):
             request = parsed
+            prompt = parsed.messages
         }
-        if let problem = checkLimits(request) {
+        let promptTokens = TokenEstimate.prompt(request.messages)
+        if let problem = checkLimits(request, promptTokens: promptTokens) ?? checkScope(request, grant: grant) {
             return reject(problem, replyTo: replyTo)
         }
         var deadline: Int64?
@@ -89,69 +115,49 @@ public struct GatewayStage: Stage {
             }
             deadline = ms
         }
+        if let admission {
+            let demand = self.demand(requestID: requestID, request: request, promptTokens: promptTokens, grant: grant, deadline: deadline)
+            if let limited = await admission.admit(demand) {
+                return reject(limited, replyTo: replyTo)
+            }
+        }
 
-        let task = CompletionTask(requestID: requestID, principal: principal, apiVersion: "v1", replyTo: replyTo,
+        let task = CompletionTask(requestID: requestID, principal: grant.principal, apiVersion: version.rawValue, replyTo: replyTo,
                                   deadlineMs: deadline, receivedAtMs: Timestamp.nowMs(), request: request,
                                   timings: ["gateway_ms": elapsedMs(since: start), "gateway_queue_ms": queuedMs(record)])
+        // New headers, never the incoming ones: the credential stays here.
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
         if let deadline { headers.append(KafkaHeader(CEHeader.deadline, String(deadline))) }
-        log(requestID: requestID, principal: principal, outcome: "forwarded", code: nil, start: start)
+        log(requestID: requestID, principal: grant.principal, version: version, outcome: "forwarded", code: nil, start: start, prompt: prompt)
         return StageResult(outputs: [KafkaOutgoingRecord(topic: topics.complete, key: record.key ?? Array(requestID.utf8),
                                                          value: EventCoding.encode(task), headers: headers)])
     }
 
-    struct Rejection: Error {
-        var error: ReplyError
-        var deadLetter: DeadLetterReason?
+    /// The tenant's own reply topics, the default one, and any ingress reply topic.
+    func mayReply(_ grant: KeyGrant, to topic: String) -> Bool {
+        grant.replyTopics.contains(topic)
+            || (!settings.ingressReplyPrefix.isEmpty && topic.hasPrefix(settings.ingressReplyPrefix) && topic.count > settings.ingressReplyPrefix.count)
     }
 
-    /// Size, JSON, contract schema: a malformed body is rejected with a dead-letter reason.
-    private func inspect(_ value: [UInt8]?) -> Result<ChatRequest, Rejection> {
-        guard let value, !value.isEmpty else {
-            return .failure(Rejection(error: ReplyError(.invalidRequest, "the request has no body"),
-                                      deadLetter: DeadLetterReason(code: "empty", detail: "no value")))
-        }
-        guard value.count <= settings.maxRequestBytes else {
-            return .failure(Rejection(error: ReplyError(.payloadTooLarge, "the request is \(value.count) bytes; the limit is \(settings.maxRequestBytes)"),
-                                      deadLetter: DeadLetterReason(code: "payload_too_large", detail: "\(value.count) bytes")))
-        }
-        let json: JSONValue
-        do {
-            json = try JSONValue.parse(value)
-        } catch {
-            return .failure(Rejection(error: ReplyError(.invalidRequest, "the request body is not valid JSON (UTF-8)"),
-                                      deadLetter: DeadLetterReason(code: "not_json", detail: String("\(error)".prefix(300)))))
-        }
-        let violations = contract.schema.validate(json)
-        guard violations.isEmpty else {
-            let detail = violations.map(\.description).joined(separator: "; ")
-            return .failure(Rejection(error: ReplyError(.invalidRequest, "the request does not match llm.requests.v1: \(detail)"),
-                                      deadLetter: DeadLetterReason(code: "schema", detail: detail)))
-        }
-        do {
-            return .success(try EventCoding.decode(ChatRequest.self, from: value))
-        } catch {
-            return .failure(Rejection(error: ReplyError(.invalidRequest, "the request could not be read: \(error)"),
-                                      deadLetter: DeadLetterReason(code: "schema", detail: "\(error)")))
-        }
+    /// What admission counts: estimated tokens (prompt plus the most it may generate) and cost.
+    func demand(requestID: String, request: ChatRequest, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
+        let output = request.maxTokens ?? settings.defaultMaxTokens
+        let cost = models.resolve(request.model).map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
+        var ttl = settings.inFlightTTLMs
+        if let deadline { ttl = max(1000, min(ttl, Int(deadline - Timestamp.nowMs()) + 5000)) }
+        return RateLimiter.Demand(requestID: requestID, grant: grant, tokens: promptTokens + output, costPicoUSD: cost, inFlightTTLMs: ttl)
     }
 
-    /// Limits from the config that the schema alone cannot express.
-    private func checkLimits(_ request: ChatRequest) -> ReplyError? {
-        if request.messages.count > settings.maxMessages {
-            return ReplyError(.invalidRequest, "\(request.messages.count) messages; at most \(settings.maxMessages) are allowed")
-        }
-        if let maxTokens = request.maxTokens, maxTokens > settings.maxTokensLimit {
-            return ReplyError(.invalidRequest, "max_tokens \(maxTokens) is above the limit of \(settings.maxTokensLimit)")
-        }
-        return nil
-    }
-
-    private func log(requestID: String, principal: Principal?, outcome: String, code: String?, start: ContinuousClock.Instant) {
-        logger.info("request", metadata: [
+    func log(requestID: String, principal: Principal?, version: RequestVersion, outcome: String, code: String?,
+             start: ContinuousClock.Instant, prompt: [ChatMessage]?) {
+        var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "tenant": "\(principal?.tenant ?? "-")", "key_id": "\(principal?.keyID ?? "-")",
-            "stage": "gateway", "outcome": "\(outcome)", "error_code": "\(code ?? "-")",
+            "stage": "gateway", "api_version": "\(version.rawValue)", "outcome": "\(outcome)", "error_code": "\(code ?? "-")",
             "latency_ms": "\(String(format: "%.3f", elapsedMs(since: start)))",
-        ])
+        ]
+        if settings.logPrompts, let prompt {
+            metadata["prompt"] = "\(prompt.map { "\($0.role): \($0.content)" }.joined(separator: "\n").prefix(4000))"
+        }
+        logger.info("request", metadata: metadata)
     }
 }

@@ -46,11 +46,13 @@ public struct ReplyEmitter: Sendable {
 
     /// Reply plus usage for a request that failed before reaching a provider.
     public func rejection(_ error: ReplyError, requestID: String, principal: Principal?, replyTo: String?, stage: String,
-                          latencyMs: Double, trace: [KafkaHeader] = []) -> [KafkaOutgoingRecord] {
+                          latencyMs: Double, trace: [KafkaHeader] = [], apiVersion: String = "v1") -> [KafkaOutgoingRecord] {
         SwitchboardStageMetrics.reply(stage: stage, status: "error", code: error.code.rawValue)
         var records: [KafkaOutgoingRecord] = []
         if let replyTo {
-            records.append(reply(.failure(requestID: requestID, error, timings: ["\(stage)_ms": latencyMs]), to: replyTo, trace: trace))
+            var answer = Reply.failure(requestID: requestID, error, timings: ["\(stage)_ms": latencyMs])
+            answer.apiVersion = apiVersion
+            records.append(reply(answer, to: replyTo, trace: trace))
         }
         records.append(usage(UsageEvent(
             requestID: requestID, tenant: principal?.tenant, keyID: principal?.keyID, status: .error,

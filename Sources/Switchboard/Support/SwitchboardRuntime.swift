@@ -94,8 +94,14 @@ public struct SwitchboardRuntime: Sendable {
                                               groupID: "\(config.kafka.groupPrefix)-\(role.rawValue)")
             switch role {
             case .gateway:
-                stage = try GatewayStage(config: config, catalog: catalog, logger: logger)
+                stage = try GatewayStage(config: config, catalog: catalog, redis: redis, logger: logger)
                 options.window = 2000
+                // Settlement of actual usage against the limits, in its own consumer group.
+                runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
+                                           consumer: consumerConfiguration, producer: producer,
+                                           options: .init(window: 2000, deadLetterTopic: config.topics.deadLetter,
+                                                          groupID: "\(config.kafka.groupPrefix)-settlement"),
+                                           logger: logger))
             case .completer:
                 stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window

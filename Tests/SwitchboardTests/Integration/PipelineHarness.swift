@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ProviderSimulator
+import Redis
 import Switchboard
 import Synchronization
 import Testing
@@ -19,6 +20,8 @@ struct PipelineHarness {
     let simulator: ProviderSimulator
     let simulatorPort: Int
     let producer: KafkaProducer
+    /// Redis for keys, limits and settlement, when the test asked for it.
+    let redis: RedisClient?
     let runtime: SwitchboardRuntime
     private let tasks: [Task<Void, any Error>]
     private let runners: [StageRunner]
@@ -40,6 +43,7 @@ struct PipelineHarness {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    /// Redis of ops/test (`REDIS_URL`).
     static var redisURL: String { ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379" }
 
     static func topicCatalog() throws -> TopicCatalog {
@@ -51,7 +55,8 @@ struct PipelineHarness {
     /// simulator's base URL.
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
                       providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
-                      providers: String? = nil, models: String? = nil, completer: String? = nil) async throws -> PipelineHarness {
+                      providers: String? = nil, models: String? = nil, completer: String? = nil,
+                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "") async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -68,6 +73,7 @@ struct PipelineHarness {
           producer_properties: {linger.ms: "1", message.max.bytes: "33554432", compression.type: lz4}
         topics:
           requests: test.\(id).requests
+          requests_v2: test.\(id).requests.v2
           complete: test.\(id).complete
           results: test.\(id).results
           usage: test.\(id).usage
@@ -76,9 +82,10 @@ struct PipelineHarness {
           - id: acme
             keys: [{id: acme-key, sha256: \(KeyStore.hash(devKey))}]
             reply_topics: [test.\(id).results.custom]
+        \(tenantExtra.isEmpty ? "" : "    " + tenantExtra)
           - id: globex
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
-        redis: {url: "\(redisURL)"}
+        redis: {url: "\(redisURL)", key_prefix: "test-\(id)"}
         providers:
         \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 5000, connect_timeout_ms: 500}")
         models:
@@ -90,6 +97,7 @@ struct PipelineHarness {
         \(completer?.contains("idempotency") == true ? "" : "  idempotency: {key_prefix: \"test:$ID:\"}")
         \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
         \(completer ?? "")
+        gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
@@ -97,19 +105,24 @@ struct PipelineHarness {
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         // The dev broker creates a topic on a producer's metadata request.
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage,
-                                            topics.deadLetter, topics.results + ".custom"])
+        try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.complete, topics.results,
+                                            topics.usage, topics.deadLetter, topics.results + ".custom"])
         let http = HTTPClientBox.shared
         let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
         for role in roles {
             let stage: any Stage = switch role {
-            case .gateway: try GatewayStage(config: config, catalog: catalog, logger: logger)
+            case .gateway: try GatewayStage(config: config, catalog: catalog, redis: withRedis ? redis : nil, logger: logger)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
             }
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
             runners.append(StageRunner(stage: stage, consumer: runtime.consumerConfiguration, producer: producer, options: options, logger: logger))
+            if role == .gateway && withRedis {
+                runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
+                                           consumer: runtime.consumerConfiguration, producer: producer,
+                                           options: .init(deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-settlement"), logger: logger))
+            }
         }
         let tasks = runners.map { runner in Task { try await runner.run() } }
         // Records flow once every runner has its partitions.
@@ -119,8 +132,18 @@ struct PipelineHarness {
             try await Task.sleep(for: .milliseconds(50))
         }
         return PipelineHarness(id: String(id), config: config, catalog: catalog, simulator: simulator, simulatorPort: port,
-                               producer: producer, runtime: runtime, tasks: tasks, runners: runners,
+                               producer: producer, redis: redis, runtime: runtime, tasks: tasks, runners: runners,
                                simulatorTask: simulatorTask, logger: logger)
+    }
+
+    /// A harness that only reads topics (for tests that run the stages in other processes).
+    static func readerOnly(runtime: SwitchboardRuntime, logger: Logger) async throws -> PipelineHarness {
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        return PipelineHarness(id: "reader", config: runtime.config, catalog: runtime.catalog, simulator: simulator, simulatorPort: 0,
+                               producer: try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger), redis: nil,
+                               runtime: runtime, tasks: [], runners: [], simulatorTask: Task {}, logger: logger)
     }
 
     /// Stops the stages (drain, commit, leave), the producer and the simulator.
@@ -128,6 +151,7 @@ struct PipelineHarness {
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
         await producer.close()
+        redis?.shutdown()
         simulatorTask.cancel()
         _ = await simulatorTask.result
     }

@@ -48,22 +48,24 @@ struct RunAllProcessTests {
         models:
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
         """
-        let fixture = try await ProcessFixture(yaml: yaml, name: "runall-\(id)", logger: logger)
-        defer { fixture.removeConfig() }
-        let (runtime, producer, topics) = (fixture.runtime, fixture.producer, fixture.config.topics)
-        let process = try fixture.launch(["run", "all"])
+        let child = try await ChildPipeline.prepare(yaml: yaml, name: "runall-\(id)", logger: logger)
+        defer { child.cleanUp() }
+        let (configPath, config, runtime, producer) = (child.configPath, child.config, child.runtime, child.producer)
+        let topics = config.topics
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["run", "all", "--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
+        let logPath = NSTemporaryDirectory() + "switchboard-runall-\(id).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
         defer { if process.isRunning { process.terminate() } }
 
         let http = HTTPClientBox.shared
         let base = "http://127.0.0.1:\(metricsPort)"
-        var ready = false
-        for _ in 0..<300 where !ready {
-            if let response = try? await http.execute(HTTPRequest(url: base + "/readyz", timeout: .seconds(1))), response.status == 200 {
-                ready = true
-            } else {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let ready = try await ChildPipeline.waitReady(port: metricsPort)
         #expect(ready, "run all did not become ready")
         let health = try await http.execute(HTTPRequest(url: base + "/healthz"))
         #expect(health.status == 200)
@@ -102,6 +104,19 @@ struct RunAllProcessTests {
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+
+        // One JSON line per request at the gateway, lines at the end of the pipeline, and never the key.
+        let log = try String(contentsOfFile: logPath, encoding: .utf8)
+        #expect(!log.contains(key), "the log carries the API key")
+        #expect(!log.contains("q runall-"), "the log carries prompt text (gateway.log_prompts is off)")
+        let lines = log.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)) }
+        let requestLines = lines.filter { $0["msg"]?.stringValue == "request" }
+        let gateway = requestLines.filter { $0["stage"]?.stringValue == "gateway" }
+        let completer = requestLines.filter { $0["stage"]?.stringValue == "completer" }
+        #expect(Set(gateway.compactMap { $0["request_id"]?.stringValue }) == Set(ids))
+        #expect(gateway.allSatisfy { $0["tenant"]?.stringValue == "acme" && $0["key_id"]?.stringValue == "acme-key" && $0["latency_ms"] != nil })
+        #expect(!completer.isEmpty)
+        #expect(completer.allSatisfy { $0["outcome"]?.stringValue == "answered" && $0["key_id"]?.stringValue == "acme-key" })
         for (group, topic) in [("runall-\(id)-gateway", topics.requests), ("runall-\(id)-completer", topics.complete)] {
             let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: group, logger: logger)
             let end = try await consumer.endOffsets(topic: topic)
@@ -118,16 +133,7 @@ struct RunAllProcessTests {
 @Suite("start-up errors")
 struct StartupErrorTests {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildPipeline.runBinary(arguments)
     }
 
     func writeConfig(_ yaml: String) throws -> String {

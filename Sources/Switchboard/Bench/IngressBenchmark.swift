@@ -1,0 +1,140 @@
+import Foundation
+import HTTPClient
+import Logging
+import ProviderSimulator
+
+/// `switchboard bench ingress`: OpenAI-style HTTP calls through `switchboard serve` and the
+/// whole pipeline (`switchboard run all`: gateway with Redis limits, settlement, completer) in
+/// front of an instant provider simulator. The ingress and the pipeline run as child processes
+/// so their CPU time and peak RSS are measured apart from the load generator and simulator.
+/// Prints throughput at full speed, added latency at a fixed rate, CPU per request and RSS.
+public struct IngressBenchmark: Sendable {
+    public var base: SwitchboardConfig
+    public var executable: String
+    public var count: Int
+    public var rate: Double
+    public var concurrency: Int
+    /// Give the tenant rate limits and budgets (a Redis script per request, and settlement).
+    public var limits: Bool
+    public var logger: Logger
+
+    public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, limits: Bool = true, logger: Logger) {
+        self.limits = limits
+        self.base = base
+        self.executable = executable
+        self.count = count
+        self.rate = rate
+        self.concurrency = concurrency
+        self.logger = logger
+    }
+
+    func configYAML(id: String, simulatorPort: Int, key: String, metricsPort: Int) -> String {
+        """
+        kafka:
+          bootstrap_servers: \(base.resolvedBootstrapServers())
+          properties: {socket.nagle.disable: "true"}
+          consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+          producer_properties: {linger.ms: "1", compression.type: lz4}
+          group_prefix: bench-\(id)
+        redis: {url: "\(base.redis.url)", key_prefix: "bench-\(id)"}
+        metrics: {port: \(metricsPort)}
+        topics: {requests: bench.\(id).requests, complete: bench.\(id).complete, results: bench.\(id).results, usage: bench.\(id).usage, dead_letter: bench.\(id).dlq}
+        tenants:
+          - id: bench
+            \(limits ? #"limits: {requests_per_minute: 10000000, tokens_per_minute: 10000000000, daily_budget_usd: "1000000"}"# : "")
+            keys: [{id: bench-key, sha256: \(KeyStore.hash(key))}]
+        providers:
+          - {name: sim, base_url: "http://127.0.0.1:\(simulatorPort)", timeout_ms: 10000}
+        models:
+          - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
+        gateway: {ingress_reply_prefix: "bench.\(id).ingress-"}
+        """
+    }
+
+    public func run() async throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        var simConfig = SimulatorConfiguration()
+        simConfig.port = 0
+        let simulator = ProviderSimulator(configuration: simConfig, logger: logger)
+        let simTask = Task { try await simulator.run() }
+        defer { simTask.cancel() }
+        let simPort = try await simulator.boundPort
+        let key = "sk-sb-bench-\(id)"
+        let metricsPort = ChildProcess.freePort(), ingressPort = ChildProcess.freePort()
+        let configPath = NSTemporaryDirectory() + "switchboard-bench-ingress-\(id).yaml"
+        try configYAML(id: String(id), simulatorPort: simPort, key: key, metricsPort: metricsPort)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        let logDir = NSTemporaryDirectory()
+        let pipeline = try ChildProcess(name: "run all", executable: executable,
+                                        arguments: ["run", "all", "--config", configPath], logPath: logDir + "bench-\(id)-run-all.log")
+        let ingress = try ChildProcess(name: "serve", executable: executable,
+                                       arguments: ["serve", "--config", configPath, "--port", "\(ingressPort)", "--instance", "bench"],
+                                       logPath: logDir + "bench-\(id)-serve.log")
+        defer { ingress.stop(); pipeline.stop() }
+        let http = HTTPClient(logger: logger)
+        defer { http.shutdown() }
+        let url = "http://127.0.0.1:\(ingressPort)/v1/chat/completions"
+        let headers = HTTPHeaders([("content-type", "application/json"), ("authorization", "Bearer \(key)")])
+        @Sendable func call(_ i: Int) async -> (ok: Bool, ms: Double) {
+            let body = Array(#"{"model":"sim-small","messages":[{"role":"user","content":"Benchmark question number \#(i)?"}],"max_tokens":16}"#.utf8)
+            let start = ContinuousClock.now
+            let response = try? await http.execute(HTTPRequest(method: "POST", url: url, headers: headers, body: body, timeout: .seconds(30)))
+            return (response?.status == 200, elapsedMs(since: start))
+        }
+        // Ready once a call succeeds end to end (the pipeline's consumer groups take seconds to join).
+        print("bench ingress: waiting for `run all` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
+        let deadline = ContinuousClock.now + .seconds(90)
+        while await !call(-1).ok {
+            guard ContinuousClock.now < deadline, pipeline.isRunning, ingress.isRunning else {
+                throw StartupError("the pipeline did not answer within 90 s; see \(logDir)bench-\(id)-*.log")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        for i in 0..<200 { _ = await call(i) }   // warm-up
+        let children = [pipeline, ingress]
+
+        // Full speed with `concurrency` calls in flight.
+        let cpu0 = children.map { $0.cpuSeconds() }
+        let full = LatencyRecorder()
+        let start = ContinuousClock.now
+        let (count, concurrency) = (self.count, self.concurrency)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var failed = 0
+                    for i in stride(from: worker, to: count, by: concurrency) {
+                        let result = await call(i)
+                        if result.ok { full.record(ms: result.ms) } else { failed += 1 }
+                    }
+                    return failed
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        let seconds = elapsedMs(since: start) / 1000
+        let cpu = zip(children, cpu0).map { $0.cpuSeconds() - $1 }
+        print(String(format: "full speed, %d calls in flight: %d/%d ok, %.0f requests/s; latency %@", concurrency, full.count, count,
+                     Double(full.count) / seconds, full.summary()))
+        print(String(format: "  CPU per request: %.3f ms in total (run all %.3f ms, serve %.3f ms)",
+                     cpu.reduce(0, +) * 1000 / Double(max(1, full.count)), cpu[0] * 1000 / Double(max(1, full.count)),
+                     cpu[1] * 1000 / Double(max(1, full.count))))
+
+        // A fixed rate: latency added by ingress + pipeline (the simulator answers at once).
+        let paced = LatencyRecorder()
+        let pacedFailures = LatencyRecorder()
+        let cpu1 = children.map { $0.cpuSeconds() }
+        let pacedCount = min(count, Int(rate * 10))
+        await PacedSender.run(count: pacedCount, rate: rate) { i in
+            let result = await call(i)
+            if result.ok { paced.record(ms: result.ms) } else { pacedFailures.record(ms: result.ms) }
+        }
+        let pacedCPU = zip(children, cpu1).map { $0.cpuSeconds() - $1 }.reduce(0, +)
+        print(String(format: "at %.0f requests/s: %d/%d ok; added latency %@; CPU per request %.3f ms", rate, paced.count, pacedCount,
+                     paced.summary(), pacedCPU * 1000 / Double(max(1, paced.count))))
+        print(String(format: "peak RSS: run all %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
+        if failures + pacedFailures.count > 0 {
+            print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import NIOCore
+
+/// The HTTP ingress: OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`.
+/// It authenticates the bearer key, turns each call into a request event on the requests
+/// topic, and waits for the reply on its own reply topic (one per ingress process, so several
+/// run side by side without taking each other's replies). Validation, limits and budgets stay
+/// in the gateway stage; the ingress only refuses what it can see at the door (no or unknown
+/// key, an oversized body) and maps the reply's error code to an HTTP status.
+public struct HTTPIngress: Sendable {
+    /// This process's own reply topic.
+    public let replyTopic: String
+    let keys: KeyDirectory
+    let producer: KafkaProducer
+    let replies: ReplyReader
+    let models: [ModelConfig]
+    let requestsTopic: String
+    let maxBodyBytes: Int
+    let timeout: Duration
+    let logger: Logger
+
+    public init(config: SwitchboardConfig, keys: KeyDirectory, producer: KafkaProducer, replies: ReplyReader,
+                timeout: Duration, logger: Logger) {
+        self.keys = keys
+        self.producer = producer
+        self.replies = replies
+        self.replyTopic = replies.topic
+        self.models = config.models
+        self.requestsTopic = config.topics.requests
+        self.maxBodyBytes = config.gateway.maxRequestBytes
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// The reply topic of ingress `instance` under the gateway's configured prefix.
+    public static func replyTopic(config: SwitchboardConfig, instance: String) -> String {
+        config.gateway.ingressReplyPrefix + instance
+    }
+
+    /// Adds the API routes to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("/v1/chat/completions") { request, _ in await chatCompletion(request) }
+        router.get("/v1/models") { request, _ in await listModels(request) }
+    }
+
+    func chatCompletion(_ request: Request) async -> Response {
+        let start = ContinuousClock.now
+        // Refused before the body is read whole: by its declared length, then while reading.
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+            return Self.error("payload_too_large", "the body is \(length) bytes; the limit is \(maxBodyBytes)", route: "chat")
+        }
+        let authorization = request.headers[.authorization]
+        guard await keys.authenticate(authorization: authorization) != nil else {
+            let message = authorization == nil ? "missing Authorization header (expected 'Bearer <API key>')" : "unknown or revoked API key"
+            return Self.error("unauthorized", message, route: "chat")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            return Self.error("payload_too_large", "the body is larger than \(maxBodyBytes) bytes", route: "chat")
+        }
+        let bytes = Array(body.readableBytesView)
+        // Streaming needs delta events from the completer (llm.reply.delta.v1); until the
+        // pipeline emits them, say so plainly instead of answering in one piece.
+        if Self.mentionsStream(bytes), let json = try? JSONValue.parse(bytes), json["stream"]?.boolValue == true {
+            return Self.error("unsupported", "stream: true is not supported yet by this endpoint; send stream: false", route: "chat")
+        }
+        let requestID = "http-" + UUID().uuidString.lowercased()
+        let deadline = Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        var headers = EventHeaders.make(type: RequestVersion.v1.eventType, id: requestID, source: "switchboard-ingress", extra: [
+            KafkaHeader(CEHeader.authorization, authorization ?? ""),
+            KafkaHeader(CEHeader.replyTo, replyTopic),
+            KafkaHeader(CEHeader.deadline, String(deadline)),
+        ])
+        if let traceParent = request.headers[IngressHeader.traceParent] {
+            headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
+        }
+        do {
+            try await producer.send(KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers))
+        } catch {
+            logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)
+        }
+        let arrival: ReplyReader.Arrival
+        do {
+            arrival = try await replies.wait(for: requestID, timeout: timeout)
+        } catch {
+            return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "chat")
+        }
+        guard let value = arrival.record.value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
+            return Self.error("internal_error", "the reply could not be read", route: "chat")
+        }
+        IngressMetrics.duration(since: start)
+        guard reply.status == .ok else {
+            let error = reply.error ?? ReplyError(.internalError, "the request failed")
+            return Self.error(error.code.rawValue, error.message, route: "chat", retryAfterMs: error.retryAfterMs)
+        }
+        return Self.json(OpenAIWire.completion(reply), status: 200, route: "chat",
+                         extra: [IngressHeader.requestID: requestID])
+    }
+
+    /// Whether the body contains `"stream"` at all: most calls do not, and then the body is
+    /// left to the gateway to parse, once.
+    static func mentionsStream(_ bytes: [UInt8]) -> Bool {
+        let needle = Array(#""stream""#.utf8)
+        guard bytes.count >= needle.count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            (0...(buffer.count - needle.count)).contains { start in
+                buffer[start] == needle[0] && (1..<needle.count).allSatisfy { buffer[start + $0] == needle[$0] }
+            }
+        }
+    }
+
+    func listModels(_ request: Request) async -> Response {
+        guard let grant = await keys.authenticate(authorization: request.headers[.authorization]) else {
+            return Self.error("unauthorized", "missing or unknown API key (expected 'Authorization: Bearer <API key>')", route: "models")
+        }
+        var data: [OpenAIWire.ModelList.Model] = []
+        for model in models {
+            for name in [model.name] + model.aliases where grant.allows(model: name, resolved: model) {
+                data.append(.init(id: name, ownedBy: model.provider))
+            }
+        }
+        return Self.json(OpenAIWire.ModelList(data: data), status: 200, route: "models")
+    }
+
+    static func error(_ code: String, _ message: String, route: String, status: Int? = nil, retryAfterMs: Int? = nil) -> Response {
+        let mapped = OpenAIWire.status(for: code)
+        var extra: [IngressHeader.Name: String] = [:]
+        if let retryAfterMs, mapped.status == 429 {
+            extra[IngressHeader.retryAfter] = String(max(1, (retryAfterMs + 999) / 1000))
+            extra[IngressHeader.retryAfterMs] = String(retryAfterMs)
+        }
+        let body = OpenAIWire.ErrorBody(error: .init(message: message, type: mapped.type, code: code))
+        return json(body, status: status ?? mapped.status, route: route, extra: extra)
+    }
+
+    static func json<T: Encodable>(_ value: T, status: Int, route: String, extra: [IngressHeader.Name: String] = [:]) -> Response {
+        IngressMetrics.response(route: route, status: status)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        for (name, text) in extra { headers[name] = text }
+        return Response(status: HTTPResponse.Status(code: status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: EventCoding.encode(value))))
+    }
+}
+
+/// Header names the ingress reads or writes beyond the standard ones (constant, valid names).
+enum IngressHeader {
+    typealias Name = HTTPFields.Element.Name
+    static let traceParent = Name("traceparent")!
+    static let requestID = Name("x-request-id")!
+    static let retryAfter = Name("retry-after")!
+    static let retryAfterMs = Name("retry-after-ms")!
+}

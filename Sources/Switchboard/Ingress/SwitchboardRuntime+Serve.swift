@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import NIOCore
+
+extension SwitchboardRuntime {
+    /// Where and how `switchboard serve` listens.
+    public struct ServeOptions: Sendable {
+        /// Address to listen on (loopback by default).
+        public var host = "127.0.0.1"
+        /// 0 picks a free port (logged, and passed to `onListening`).
+        public var port = 8080
+        /// Names this ingress's reply topic; unique per process.
+        public var instance = String(UUID().uuidString.prefix(8)).lowercased()
+        /// How long a call waits for its reply before answering 504.
+        public var timeout: Duration = .seconds(60)
+
+        public init() {}
+    }
+
+    /// Runs the HTTP ingress (API routes plus `/metrics`, `/healthz`, `/readyz` on the same
+    /// port) until a shutdown signal or cancellation.
+    public func serve(_ options: ServeOptions, onListening: (@Sendable (Int) -> Void)? = nil) async throws {
+        _ = MetricsBootstrap.registry()
+        let redis = try await connectRedis()
+        defer { redis.shutdown() }
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let replyTopic = HTTPIngress.replyTopic(config: config, instance: options.instance)
+        // On the dev Kafka a metadata request creates the topic; a real cluster needs it applied.
+        try await producer.prepare(topics: [config.topics.requests, replyTopic])
+        let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
+        let keys = KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
+                                redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
+                                cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
+        let ingress = HTTPIngress(config: config, keys: keys, producer: producer, replies: replies, timeout: options.timeout, logger: logger)
+        let router = Router()
+        ingress.register(on: router)
+        let readiness = Readiness()
+        OpsEndpoints.register(on: router, readiness: readiness)
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "switchboard-ingress"),
+            onServerRunning: { channel in
+                readiness.markReady()
+                let port = channel.localAddress?.port ?? options.port
+                logger.info("ingress listening", metadata: ["port": "\(port)", "reply_topic": "\(replyTopic)"])
+                onListening?(port)
+            },
+            logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            await replies.close()
+            await producer.close()
+            throw error
+        }
+        await replies.close()
+        await producer.close()
+    }
+}

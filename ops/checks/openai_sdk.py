@@ -1,0 +1,45 @@
+"""The official OpenAI Python SDK against `switchboard serve`.
+
+Usage: openai_sdk.py BASE_URL API_KEY
+Checks a chat completion, a 401 with a bad key, the model list, and a 429 (with Retry-After)
+once the key's tenant is over its per-minute limit. Exits non-zero on the first failure.
+"""
+import sys
+
+import openai
+
+base_url, key = sys.argv[1], sys.argv[2]
+client = openai.OpenAI(base_url=base_url + "/v1", api_key=key, max_retries=0, timeout=30)
+messages = [{"role": "user", "content": "Hello from the OpenAI SDK"}]
+
+reply = client.chat.completions.create(model="small", messages=messages, max_tokens=16)
+assert reply.object == "chat.completion", reply
+assert reply.choices[0].message.role == "assistant", reply
+assert reply.choices[0].message.content, reply
+assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0, reply
+print("completion ok:", reply.model, repr(reply.choices[0].message.content[:40]))
+
+models = [m.id for m in client.models.list()]
+assert "sim-small" in models, models
+print("models ok:", models)
+
+wrong = openai.OpenAI(base_url=base_url + "/v1", api_key="sk-sb-not-a-key", max_retries=0, timeout=30)
+try:
+    wrong.chat.completions.create(model="small", messages=messages)
+    sys.exit("a bad key was accepted")
+except openai.AuthenticationError as error:
+    assert error.status_code == 401, error
+    print("bad key ok: 401", error.body)
+
+for attempt in range(20):
+    try:
+        client.chat.completions.create(model="small", messages=messages, max_tokens=8)
+    except openai.RateLimitError as error:
+        assert error.status_code == 429, error
+        retry_after = error.response.headers.get("retry-after")
+        assert retry_after and int(retry_after) >= 1, error.response.headers
+        print("over the limit ok: 429, Retry-After", retry_after, error.body)
+        break
+else:
+    sys.exit("no 429 after 20 requests over the limit")
+print("all ok")
