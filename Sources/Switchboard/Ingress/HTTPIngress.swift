@@ -99,7 +99,7 @@ public struct HTTPIngress: Sendable {
             let error = reply.error ?? ReplyError(.internalError, "the request failed")
             return Self.error(error.code.rawValue, error.message, route: "chat", retryAfterMs: error.retryAfterMs)
         }
-        return Self.json(OpenAIWire.completion(reply), status: 200, route: "chat",
+        return Self.json(IngressWire.completion(reply), status: 200, route: "chat",
                          extra: [IngressHeader.requestID: requestID])
     }
 
@@ -119,23 +119,23 @@ public struct HTTPIngress: Sendable {
         guard let grant = await keys.authenticate(authorization: request.headers[.authorization]) else {
             return Self.error("unauthorized", "missing or unknown API key (expected 'Authorization: Bearer <API key>')", route: "models")
         }
-        var data: [OpenAIWire.ModelList.Model] = []
+        var data: [IngressWire.ModelList.Model] = []
         for model in models {
             for name in [model.name] + model.aliases where grant.allows(model: name, resolved: model) {
                 data.append(.init(id: name, ownedBy: model.provider))
             }
         }
-        return Self.json(OpenAIWire.ModelList(data: data), status: 200, route: "models")
+        return Self.json(IngressWire.ModelList(data: data), status: 200, route: "models")
     }
 
     static func error(_ code: String, _ message: String, route: String, status: Int? = nil, retryAfterMs: Int? = nil) -> Response {
-        let mapped = OpenAIWire.status(for: code)
+        let mapped = IngressWire.status(for: code)
         var extra: [IngressHeader.Name: String] = [:]
         if let retryAfterMs, mapped.status == 429 {
             extra[IngressHeader.retryAfter] = String(max(1, (retryAfterMs + 999) / 1000))
             extra[IngressHeader.retryAfterMs] = String(retryAfterMs)
         }
-        let body = OpenAIWire.ErrorBody(error: .init(message: message, type: mapped.type, code: code))
+        let body = IngressWire.ErrorBody(error: .init(message: message, type: mapped.type, code: code))
         return json(body, status: status ?? mapped.status, route: route, extra: extra)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The OpenAI chat-completions wire format the HTTP ingress answers with.
-enum OpenAIWire {
+enum IngressWire {
     struct Completion: Encodable {
         var id: String
         var object = "chat.completion"

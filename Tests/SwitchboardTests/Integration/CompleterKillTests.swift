@@ -63,8 +63,15 @@ struct CompleterKillTests {
         }
         kill(completer.processIdentifier, SIGKILL)
         completer.waitUntilExit()
-        // Requests the dead process sent may still sit in the simulator's socket buffers.
-        try await Task.sleep(for: .seconds(1))
+        // Requests the dead process sent may still sit in the simulator's socket buffers: wait
+        // until the simulator has seen nothing new for a second (a busy machine is slow here).
+        var settled = simulator.stats().totalRequests
+        for _ in 0..<20 {
+            try await Task.sleep(for: .seconds(1))
+            let now = simulator.stats().totalRequests
+            if now == settled { break }
+            settled = now
+        }
         let calledBeforeKill = Set(simulator.stats().requestsByRequestId.keys)
         let seenAtKill = calledBeforeKill.count
         #expect(seenAtKill < count, "the kill came in the middle")
