@@ -24,6 +24,11 @@ let package = Package(
             "CHiredis",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Embeddings", dependencies: [
+            "COpenBLAS",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "HTTPClient", dependencies: [
             "CCurl",
@@ -52,6 +57,7 @@ let package = Package(
         ]),
         .executableTarget(name: "switchboard", dependencies: [
             "Switchboard",
+            "Embeddings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: [
             // jemalloc replaces glibc's malloc for the whole process: the pipeline allocates many
@@ -60,6 +66,7 @@ let package = Package(
         ]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
         .testTarget(name: "ProviderSimulatorTests", dependencies: ["ProviderSimulator", "HTTPClient"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient"]),
