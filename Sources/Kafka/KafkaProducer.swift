@@ -12,10 +12,11 @@ public final class KafkaProducer: Sendable {
     private let closed = Atomic<Bool>(false)
 
     /// Defaults that keep delivery safe: idempotence (which implies acks=all and ordered
-    /// retries) and a short linger so a lone record is not held back.
+    /// retries) and no linger: a lone record goes out at once, and under load the records queued behind
+    /// a request in flight still travel together.
     public static let defaultProperties: [String: String] = [
         "enable.idempotence": "true",
-        "linger.ms": "1",
+        "linger.ms": "0",
         "queue.buffering.max.messages": "200000",
         "socket.nagle.disable": "true",
     ]

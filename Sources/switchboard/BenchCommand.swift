@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
         var rate: Double = 1000
 
         @Option(name: .long, help: "Producer linger.ms.")
-        var lingerMs: Int = 1
+        var lingerMs: Int = 0
 
         @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
         var fetchWaitMs: Int = 1

@@ -17,7 +17,7 @@ public struct PipelineBenchmark: Sendable {
     public var fetchWaitMs: Int
     public var logger: Logger
 
-    public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 1, fetchWaitMs: Int = 1, logger: Logger) {
+    public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 0, fetchWaitMs: Int = 1, logger: Logger) {
         self.bootstrap = bootstrap
         self.count = count
         self.rate = rate
@@ -74,7 +74,7 @@ public struct PipelineBenchmark: Sendable {
                         producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
             StageRunner(stage: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger),
                         consumer: runtime.consumerConfiguration, producer: producer,
-                        options: .init(window: Int(ProcessInfo.processInfo.environment["BENCH_COMPLETER_WINDOW"] ?? "1000") ?? 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
+                        options: .init(window: 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
         ]
         let tasks = runners.map { runner in Task { try await runner.run() } }
         while !runners.allSatisfy(\.hasPartitions) { try await Task.sleep(for: .milliseconds(20)) }
