@@ -53,7 +53,9 @@ public enum ProcessFigures {
 public enum PacedSender {
     public static func run(count: Int, rate: Double, send: @escaping @Sendable (Int) async -> Void) async {
         let start = ContinuousClock.now
-        await withTaskGroup(of: Void.self) { group in
+        // A discarding group frees each finished send at once; a plain task group would keep
+        // every child until the end and grow the load generator's memory with the run.
+        await withDiscardingTaskGroup { group in
             var index = 0
             while index < count {
                 if rate > 0 {
