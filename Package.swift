@@ -67,8 +67,8 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
+        // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
-        .testTarget(name: "ProviderSimulatorTests", dependencies: ["ProviderSimulator", "HTTPClient"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient"]),
     ]
 )
