@@ -1,7 +1,8 @@
 """The official OpenAI Python SDK against `switchboard serve`.
 
 Usage: openai_sdk.py BASE_URL API_KEY
-Checks a chat completion, a 401 with a bad key, the model list, and a 429 (with Retry-After)
+Checks a chat completion, a streamed one (with usage), a 401 with a bad key, the model list,
+and a 429 (with Retry-After)
 once the key's tenant is over its per-minute limit. Exits non-zero on the first failure.
 """
 import sys
@@ -18,6 +19,22 @@ assert reply.choices[0].message.role == "assistant", reply
 assert reply.choices[0].message.content, reply
 assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0, reply
 print("completion ok:", reply.model, repr(reply.choices[0].message.content[:40]))
+
+stream = client.chat.completions.create(model="small", messages=messages, max_tokens=16, stream=True,
+                                       stream_options={"include_usage": True})
+pieces, usage, finish = [], None, None
+for chunk in stream:
+    assert chunk.object == "chat.completion.chunk", chunk
+    if chunk.choices:
+        if chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+        finish = chunk.choices[0].finish_reason or finish
+    if chunk.usage:
+        usage = chunk.usage
+assert len(pieces) > 1, pieces
+assert finish in ("stop", "length"), finish
+assert usage and usage.completion_tokens > 0, usage
+print("stream ok:", len(pieces), "chunks,", repr("".join(pieces)[:40]), "usage", usage.prompt_tokens, usage.completion_tokens)
 
 models = [m.id for m in client.models.list()]
 assert "sim-small" in models, models

@@ -64,10 +64,12 @@ public struct HTTPIngress: Sendable {
             return Self.error("payload_too_large", "the body is larger than \(maxBodyBytes) bytes", route: "chat")
         }
         let bytes = Array(body.readableBytesView)
-        // Streaming needs delta events from the completer (llm.reply.delta.v1); until the
-        // pipeline emits them, say so plainly instead of answering in one piece.
+        // `stream: true` is answered as server-sent events from the completer's delta events.
+        var streamed = false
+        var includeUsage = false
         if Self.mentionsStream(bytes), let json = try? JSONValue.parse(bytes), json["stream"]?.boolValue == true {
-            return Self.error("unsupported", "stream: true is not supported yet by this endpoint; send stream: false", route: "chat")
+            streamed = true
+            includeUsage = json["stream_options"]?["include_usage"]?.boolValue ?? false
         }
         let requestID = "http-" + UUID().uuidString.lowercased()
         let deadline = Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
@@ -79,8 +81,12 @@ public struct HTTPIngress: Sendable {
         if let traceParent = request.headers[IngressHeader.traceParent] {
             headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
         }
+        let record = KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers)
+        if streamed {
+            return await streamedCompletion(requestID: requestID, record: record, includeUsage: includeUsage)
+        }
         do {
-            try await producer.send(KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers))
+            try await producer.send(record)
         } catch {
             logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
             return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)

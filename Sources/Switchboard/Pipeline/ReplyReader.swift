@@ -20,6 +20,8 @@ public final class ReplyReader: Sendable {
     private struct Rendezvous {
         var waiting: [String: CheckedContinuation<Arrival, any Error>] = [:]
         var early: [String: Arrival] = [:]
+        /// Streamed requests: every delta, then the final reply, which ends the stream.
+        var streams: [String: AsyncStream<Arrival>.Continuation] = [:]
     }
     private let rendezvous = Mutex(Rendezvous())
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -46,17 +48,48 @@ public final class ReplyReader: Sendable {
     private func deliver(_ arrival: Arrival) {
         onArrival?(arrival)
         guard let id = arrival.record.header(CEHeader.requestID) else { return }
-        let keepEarly = onArrival == nil
-        let continuation = rendezvous.withLock { r -> CheckedContinuation<Arrival, any Error>? in
-            if let continuation = r.waiting.removeValue(forKey: id) { return continuation }
+        let isFinal = arrival.record.header(CEHeader.type) != ReplyReader.deltaType
+        let keepEarly = onArrival == nil && isFinal
+        let (continuation, stream) = rendezvous.withLock { r -> (CheckedContinuation<Arrival, any Error>?, AsyncStream<Arrival>.Continuation?) in
+            if let stream = r.streams[id] {
+                if isFinal { r.streams.removeValue(forKey: id) }
+                return (nil, stream)
+            }
+            // Deltas matter only to a stream; a plain waiter gets the final reply.
+            guard isFinal else { return (nil, nil) }
+            if let continuation = r.waiting.removeValue(forKey: id) { return (continuation, nil) }
             // A reply can beat the caller's wait; keep it (bounded) for `wait(for:)`.
             if keepEarly {
                 if r.early.count > 10_000 { r.early.removeAll() }
                 r.early[id] = arrival
             }
-            return nil
+            return (nil, nil)
         }
         continuation?.resume(returning: arrival)
+        if let stream {
+            stream.yield(arrival)
+            if isFinal { stream.finish() }
+        }
+    }
+
+    /// `ce_type` of the delta events of a streamed answer.
+    public static let deltaType = "llm.reply.delta.v1"
+
+    /// Every event of a streamed request: its deltas in order, then the final reply, after
+    /// which the sequence ends. Register before the request is sent; `cancel` drops it.
+    /// The sequence also ends, without a final reply, once `timeout` has passed.
+    public func stream(for requestID: String, timeout: Duration) -> AsyncStream<Arrival> {
+        let (stream, continuation) = AsyncStream<Arrival>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        rendezvous.withLock { $0.streams[requestID] = continuation }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            continuation.finish()
+        }
+        continuation.onTermination = { [weak self] _ in
+            timer.cancel()
+            _ = self?.rendezvous.withLock { $0.streams.removeValue(forKey: requestID) }
+        }
+        return stream
     }
 
     /// The reply record for `requestID`, or a timeout error after `timeout`.
@@ -81,8 +114,12 @@ public final class ReplyReader: Sendable {
     public func close() async {
         await consumer.close()
         task.withLock { $0 }?.cancel()
-        let pending = rendezvous.withLock { r in defer { r.waiting.removeAll() }; return Array(r.waiting.values) }
+        let (pending, streams) = rendezvous.withLock { r in
+            defer { r.waiting.removeAll(); r.streams.removeAll() }
+            return (Array(r.waiting.values), Array(r.streams.values))
+        }
         for continuation in pending { continuation.resume(throwing: CancellationError()) }
+        for stream in streams { stream.finish() }
     }
 }
 

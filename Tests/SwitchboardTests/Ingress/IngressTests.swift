@@ -9,7 +9,7 @@ import Testing
 struct IngressTests {
     static func json(_ response: HTTPResponse) -> JSONValue? { try? JSONValue.parse(response.body) }
 
-    @Test("the official openai Python SDK gets a completion, a 401 with a bad key and a 429 over the limit")
+    @Test("the official openai Python SDK gets a completion, a streamed one with usage, a 401 with a bad key and a 429 over the limit")
     func openAISDK() async throws {
         let python = PipelineHarness.repositoryRoot() + "/.deps/venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -44,7 +44,7 @@ struct IngressTests {
             ("unknown role", Array(#"{"messages":[{"role":"wizard","content":"x"}]}"#.utf8), "Bearer \(PipelineHarness.devKey)", 400, "invalid_request"),
             ("negative max_tokens", Array(#"{"messages":[{"role":"user","content":"x"}],"max_tokens":-1}"#.utf8), "Bearer \(PipelineHarness.devKey)", 400, "invalid_request"),
             ("invalid UTF-8", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D], "Bearer \(PipelineHarness.devKey)", 400, "invalid_request"),
-            ("stream", Array(#"{"messages":[{"role":"user","content":"x"}],"stream":true}"#.utf8), "Bearer \(PipelineHarness.devKey)", 400, "unsupported"),
+            ("streamed, unknown role", Array(#"{"messages":[{"role":"wizard","content":"x"}],"stream":true}"#.utf8), "Bearer \(PipelineHarness.devKey)", 400, "invalid_request"),
             ("too large", Array(repeating: 0x20, count: 1_048_577), "Bearer \(PipelineHarness.devKey)", 413, "payload_too_large"),
             ("forbidden model", Array(#"{"model":"nope","messages":[{"role":"user","content":"x"}]}"#.utf8), "Bearer \(PipelineHarness.devKey)", 400, "unknown_model"),
         ]
@@ -57,6 +57,14 @@ struct IngressTests {
         let good = try await ingress.post(body: ok)
         #expect(good.status == 200, "\(good.bodyText)")
         #expect(Self.json(good)?["choices"]?.arrayValue?.count == 1)
+        // A streamed call: chunks as server-sent events, then the end marker.
+        let streamed = try await ingress.post(body: Array(#"{"model":"small","messages":[{"role":"user","content":"hi"}],"stream":true}"#.utf8))
+        #expect(streamed.status == 200, "\(streamed.bodyText)")
+        #expect(streamed.headers.first("content-type")?.hasPrefix("text/event-stream") == true)
+        let events = streamed.bodyText.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+        #expect(events.count >= 3, "\(streamed.bodyText)")
+        #expect(events.dropLast().allSatisfy { $0.contains("chat.completion.chunk") })
+        #expect(events.last == "data: [DONE]")
         #expect(try await ingress.get("/healthz").status == 200)
         #expect(try await ingress.get("/v1/models", authorization: nil).status == 401)
         let metrics = try await ingress.get("/metrics")
@@ -64,7 +72,7 @@ struct IngressTests {
         let providerCalls = ingress.pipeline.simulator.stats().totalRequests
         await ingress.stop()
         // unknown_model is answered by the completer without calling the provider, too.
-        #expect(providerCalls == 1)
+        #expect(providerCalls == 2)
     }
 
     @Test("no reply within the call's deadline: 504 with deadline_exceeded; provider failures: 502")
