@@ -49,7 +49,9 @@ final class TransferLoop: @unchecked Sendable {
     init(configuration: HTTPClient.Configuration, logger: Logger) {
         _ = curlGlobalInit
         // curl_multi_init returns NULL only when memory is exhausted.
-        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        guard let multi = curl_multi_init() else {
+            fatalError("curl_multi_init failed: out of memory")  // invariant: only when memory is exhausted, before any request
+        }
         self.multi = multi
         self.configuration = configuration
         self.logger = logger
@@ -77,7 +79,9 @@ final class TransferLoop: @unchecked Sendable {
             loop.run()
             return nil
         }, context)
-        guard result == 0 else { fatalError("cannot start the HTTP client thread: error \(result)") }
+        guard result == 0 else {
+            fatalError("cannot start the HTTP client thread: error \(result)")  // invariant: the process is out of threads or memory
+        }
         pthread_detach(thread)
     }
 

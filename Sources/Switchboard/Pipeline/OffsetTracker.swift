@@ -41,12 +41,16 @@ struct OffsetTracker {
 
     /// Starts tracking `offset`; returns the ticket to finish it with.
     mutating func begin(_ partition: TopicPartition, offset: Int64) -> Ticket {
-        if partitions[partition] == nil {
+        var state: PartitionState
+        if let existing = partitions[partition] {
+            state = existing
+        } else {
             epochCounter += 1
-            partitions[partition] = PartitionState(epoch: epochCounter)
+            state = PartitionState(epoch: epochCounter)
         }
-        partitions[partition]!.queue.append(offset)
-        return Ticket(partition: partition, offset: offset, epoch: partitions[partition]!.epoch)
+        state.queue.append(offset)
+        partitions[partition] = state
+        return Ticket(partition: partition, offset: offset, epoch: state.epoch)
     }
 
     /// Marks a record finished. Stale tickets (from a lost assignment) are ignored.
@@ -67,10 +71,11 @@ struct OffsetTracker {
     /// Offsets (next to read) that moved since the last call, to commit.
     mutating func takeCommittable() -> [TopicPartition: Int64] {
         var result: [TopicPartition: Int64] = [:]
-        for (partition, state) in partitions {
+        for (partition, var state) in partitions {
             if let next = state.nextOffset, next != state.lastCommitted {
                 result[partition] = next
-                partitions[partition]!.lastCommitted = next
+                state.lastCommitted = next
+                partitions[partition] = state
             }
         }
         return result
