@@ -34,7 +34,20 @@ public final class ReplyReader: Sendable {
         consumer = try KafkaConsumer(configuration: configuration, groupID: "switchboard-reply-\(UUID().uuidString.prefix(8))", logger: logger)
         self.topic = topic
         self.onArrival = onArrival
-        let offsets = try await consumer.endOffsets(topic: topic)
+        // A reply topic created a moment ago may not have a leader yet: ask again briefly.
+        var attempt = 0
+        var offsets: [TopicPartition: Int64]
+        while true {
+            do {
+                offsets = try await consumer.endOffsets(topic: topic)
+                if !offsets.isEmpty { break }
+            } catch where attempt < 50 {
+                logger.debug("reply topic not ready yet: \(error)")
+            }
+            attempt += 1
+            if attempt > 50 { throw KafkaError(.consume, "reply topic \(topic) has no partitions") }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         try consumer.assign(offsets)
         let consumer = self.consumer
         let reader = Task { [weak self] in

@@ -29,8 +29,8 @@ struct IngressHarness {
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            _ = await server.result
-            throw HarnessError("the ingress did not start")
+            let outcome = await server.result
+            throw HarnessError("the ingress did not start: \(outcome)")
         }
         return IngressHarness(pipeline: pipeline, port: port, instance: options.instance, server: server)
     }
