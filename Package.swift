@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
         // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings"]),
     ]
 )
