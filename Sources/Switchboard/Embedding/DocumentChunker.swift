@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// How documents are cut into chunks. Together with the embedding model it names an index
@@ -62,17 +61,10 @@ public struct DocumentChunker: Sendable {
                 guard !trimmed.isEmpty else { continue }
                 chunks.append(DocumentChunk(
                     documentID: documentID, index: chunks.count, text: body, start: range.start, end: range.end,
-                    headingPath: section.headings, tokenCount: countTokens(body), contentHash: Self.hash(body)))
+                    headingPath: section.headings, tokenCount: countTokens(body), contentHash: Digest.sha256Hex(body)))
             }
         }
         return chunks
-    }
-
-    static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
     }
 
     private func string(_ scalars: [Unicode.Scalar], _ piece: Piece) -> String {
