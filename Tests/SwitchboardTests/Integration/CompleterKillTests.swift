@@ -39,8 +39,8 @@ struct CompleterKillTests {
           # One attempt per request: a retry would also reach the provider twice and hide what the kill did.
           retry: {max_attempts: 1}
         """
-        let fixture = try await ProcessFixture(yaml: yaml, name: "kill-\(id)", logger: logger)
-        defer { fixture.removeConfig() }
+        let fixture = try await ChildPipeline.prepare(yaml: yaml, name: "kill-\(id)", logger: logger)
+        defer { fixture.cleanUp() }
         let (runtime, producer, topics) = (fixture.runtime, fixture.producer, fixture.config.topics)
         var completer = try fixture.launch(["run", "completer", "--metrics-port", "0"])
         let count = 5_000

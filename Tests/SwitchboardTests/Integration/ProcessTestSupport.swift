@@ -28,6 +28,18 @@ struct ChildPipeline {
         try? FileManager.default.removeItem(atPath: configPath)
     }
 
+    /// Starts `switchboard <arguments> --config <file> --topics <contracts>`; its stderr (the
+    /// JSON log) goes to `logPath`, or is discarded.
+    func launch(_ arguments: [String], logPath: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try RunAllProcessTests.binary())
+        process.arguments = arguments + ["--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
+        if let logPath { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        process.standardError = FileHandle(forWritingAtPath: logPath ?? "/dev/null")
+        try process.run()
+        return process
+    }
+
     /// Runs the `switchboard` binary to completion; its exit status and output (stdout and stderr).
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()

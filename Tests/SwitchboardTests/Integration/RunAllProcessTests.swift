@@ -50,17 +50,12 @@ struct RunAllProcessTests {
         """
         let child = try await ChildPipeline.prepare(yaml: yaml, name: "runall-\(id)", logger: logger)
         defer { child.cleanUp() }
-        let (configPath, config, runtime, producer) = (child.configPath, child.config, child.runtime, child.producer)
+        let (config, runtime, producer) = (child.config, child.runtime, child.producer)
         let topics = config.topics
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["run", "all", "--config", configPath, "--topics", PipelineHarness.repositoryRoot() + "/topics"]
         let logPath = NSTemporaryDirectory() + "switchboard-runall-\(id).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: logPath) }
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        try process.run()
+        let process = try child.launch(["run", "all"], logPath: logPath)
         defer { if process.isRunning { process.terminate() } }
 
         let http = HTTPClientBox.shared
