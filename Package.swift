@@ -38,6 +38,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Vector stores behind one protocol: the embedded index and PostgreSQL + pgvector.
+        .target(name: "VectorStores", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Kafka", dependencies: [
             "CRdKafka",
             .product(name: "Logging", package: "swift-log"),
@@ -47,6 +51,8 @@ let package = Package(
             "Redis",
             "HTTPClient",
             "ProviderSimulator",
+            "Embeddings",
+            "VectorStores",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,6 +73,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings"]),
+        .testTarget(name: "VectorStoresTests", dependencies: ["VectorStores"]),
         // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings"]),
