@@ -9,10 +9,14 @@ public struct CompletionTask: Sendable, Codable {
     public var receivedAtMs: Int64
     public var request: ChatRequest
     public var timings: [String: Double]
+    /// Set by the router.
+    public var route: RouteDecision? = nil
+    /// Set by the retriever for requests with a `retrieval` block.
+    public var retrieval: RetrievalResult? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", principal, apiVersion = "api_version", replyTo = "reply_to"
-        case deadlineMs = "deadline_ms", receivedAtMs = "received_at_ms", request, timings
+        case deadlineMs = "deadline_ms", receivedAtMs = "received_at_ms", request, timings, route, retrieval
     }
 }
 
@@ -27,11 +31,18 @@ public struct Reply: Sendable, Codable, Equatable {
     public var choices: [Choice]?
     public var usage: Usage?
     public var timings: [String: Double]
+    /// The router's decision, when the request was routed.
+    public var route: RouteDecision? = nil
+    /// The retrieval used (collection, index version, sources), for requests with a `retrieval` block.
+    public var retrieval: RetrievalResult? = nil
+    /// How the prompt cache served the request.
+    public var cache: CacheInfo? = nil
 
     public enum Status: String, Sendable, Codable { case ok, error }
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", status, apiVersion = "api_version", error, provider, model, choices, usage, timings
+        case route, retrieval, cache
     }
 
     public init(requestID: String, status: Status, apiVersion: String = "v1", error: ReplyError? = nil,
