@@ -29,6 +29,12 @@ public struct DocumentIndexer: Sendable {
     /// The chunks of a document as they will be stored: text, metadata and the text to embed.
     public func chunks(of document: IngestDocument, tenant: String, version: IndexVersion)
         -> [(record: VectorRecord, embedText: String)] {
+        Self.chunks(of: document, tenant: tenant, version: version, countTokens: countTokens)
+    }
+
+    /// The chunks of a document under `version`'s settings, token counts from `countTokens`.
+    public static func chunks(of document: IngestDocument, tenant: String, version: IndexVersion,
+                              countTokens: @escaping @Sendable (String) -> Int) -> [(record: VectorRecord, embedText: String)] {
         let chunker = DocumentChunker(settings: version.chunker, countTokens: countTokens)
         let markdown = document.format != .text
         let title = document.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
