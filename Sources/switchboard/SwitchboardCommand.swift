@@ -9,7 +9,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "An LLM platform built as an event-driven pipeline over Kafka.",
         subcommands: [RunCommand.self, SubmitCommand.self, DevCommand.self, TopicsCommand.self,
-                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self])
+                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self,
+                      EvalCommand.self])
 }
 
 /// Options shared by commands that read the configuration.
@@ -41,12 +42,12 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// `switchboard run gateway|completer|all`
+/// `switchboard run gateway|router|completer|all`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run pipeline stages until SIGTERM (all = every stage in one process).")
 
-    @Argument(help: "gateway, completer or all")
+    @Argument(help: "gateway, router, completer or all")
     var stage: String
 
     @Option(name: .long, help: "Port for /metrics, /healthz, /readyz (default from the config; 0 picks one).")

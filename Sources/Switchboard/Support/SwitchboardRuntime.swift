@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// The stages a process can run.
 public enum StageRole: String, Sendable, CaseIterable {
-    case gateway, completer
+    case gateway, router, completer
 }
 
 /// Builds a process's clients and stages from the configuration, and runs them with the ops
@@ -102,6 +102,9 @@ public struct SwitchboardRuntime: Sendable {
                                            options: .init(window: 2000, deadLetterTopic: config.topics.deadLetter,
                                                           groupID: "\(config.kafka.groupPrefix)-settlement"),
                                            logger: logger))
+            case .router:
+                stage = try await makeRouter()
+                options.window = 2000
             case .completer:
                 stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window

@@ -119,7 +119,7 @@ struct GatewayPipelineTests {
             KafkaHeader(CEHeader.id, "garbage-\(UUID())"), KafkaHeader(CEHeader.authorization, "Bearer \(PipelineHarness.devKey)")]))
         try await pipeline.producer.send(v2Record(pipeline, json: #"{"messages":[{"role":"user","content":"v2"}]}"#, requestID: "v2-\(UUID())"))
         count += 4
-        let downstream = [topics.complete, topics.results, topics.results + ".custom", topics.usage, topics.deadLetter]
+        let downstream = [topics.route, topics.complete, topics.results, topics.results + ".custom", topics.usage, topics.deadLetter]
         var records: [KafkaRecord] = []
         records += try await pipeline.readAll(topics.results, atLeast: count - 1, settle: .milliseconds(500))
         for topic in downstream where topic != topics.results {
@@ -131,6 +131,9 @@ struct GatewayPipelineTests {
         let forwarded = records.filter { $0.topic == topics.complete }
         #expect(!forwarded.isEmpty)
         #expect(forwarded.allSatisfy { pipeline.contractViolations($0, contract: "llm.complete.v1").isEmpty })
+        let routed = records.filter { $0.topic == topics.route }
+        #expect(!routed.isEmpty)
+        #expect(routed.allSatisfy { pipeline.contractViolations($0, contract: "llm.route.v1").isEmpty })
         for record in records {
             #expect(!record.headers.contains { $0.name.lowercased() == CEHeader.authorization }, "\(record.topic) carries an authorization header")
             #expect(!record.headers.contains { $0.value.map { Self.contains($0, secret) } ?? false }, "\(record.topic) carries the key in a header")
