@@ -44,10 +44,18 @@ public enum CodeDetector {
         return try! NSRegularExpression(pattern: alternatives.joined(separator: "|"), options: [.anchorsMatchLines])
     }()
 
-    /// Whether `text` contains code: a fenced block, or at least two code-like lines (one
-    /// when the text is a single line that is nothing but code).
+    /// A declaration that opens a block (`def f(x):`, `func f() {`): code on its own.
+    private static let declaration: NSRegularExpression = {
+        let pattern = #"^\s*(def|class|fn|func|function|fun|async def|public class|struct|impl|interface)\s+[A-Za-z_][A-Za-z0-9_]*.*[:{]\s*$"#
+        // A literal checked by the tests, as above.
+        return try! NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
+    }()
+
+    /// Whether `text` contains code: a fenced block, a block-opening declaration, or at least
+    /// two code-like lines.
     public static func containsCode(_ text: String) -> Bool {
         if text.contains("```") { return true }
+        if declaration.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil { return true }
         let lines = text.split(whereSeparator: \.isNewline)
         var signals = 0
         for line in lines.prefix(400) {

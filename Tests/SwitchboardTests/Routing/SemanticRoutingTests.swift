@@ -11,8 +11,9 @@ struct SemanticRoutingTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func shipped() async throws -> (PromptRouter, SwitchboardConfig) {
-        let config = try SwitchboardConfig.load(path: root + "/ops/switchboard.yaml")
+    static func shipped(threshold: Double? = nil) async throws -> (PromptRouter, SwitchboardConfig) {
+        var config = try SwitchboardConfig.load(path: root + "/ops/switchboard.yaml")
+        if let threshold { config.routing?.semantic?.threshold = threshold }
         let embedder = try MiniLMEmbedder(modelDirectory: ModelLocation.defaultDirectory(currentDirectory: root), batchSize: 32)
         let runtime = SwitchboardRuntime(config: config, catalog: try TopicCatalog.load(directory: root + "/topics"), logger: Logger(label: "test"))
         return (try #require(try await runtime.makePromptRouter(embedder: embedder)), config)
@@ -45,9 +46,12 @@ struct SemanticRoutingTests {
         let match = try #require(try await semantic.nearest(text))
         #expect(match.score < semantic.threshold)
         #expect(try await router.decide(RoutingFixtures.request(text), tenant: "t", allowedModels: nil).get().reason == "default")
-        // Below the threshold, a soft rule still applies.
-        let ruled = try await router.decide(RoutingFixtures.request("kubernetes zxq plorf"), tenant: "t", allowedModels: nil).get()
-        #expect(ruled.reason == "rule:programming-terms")
+        // A programming prompt goes to its semantic route; with the threshold out of reach, the
+        // soft keyword rule catches it instead.
+        let prompt = RoutingFixtures.request("Which kubernetes probe restarts a stuck container?")
+        #expect(try await router.decide(prompt, tenant: "t", allowedModels: nil).get().reason == "semantic:programming")
+        let (strict, _) = try await Self.shipped(threshold: 0.99)
+        #expect(try await strict.decide(prompt, tenant: "t", allowedModels: nil).get().reason == "rule:programming-terms")
     }
 
     @Test("the shipped labelled set: at least 90% routed to the labelled tier")
