@@ -9,7 +9,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "An LLM platform built as an event-driven pipeline over Kafka.",
         subcommands: [RunCommand.self, SubmitCommand.self, DevCommand.self, TopicsCommand.self,
-                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self])
+                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self,
+                      EvalCommand.self])
 }
 
 /// Options shared by commands that read the configuration.

@@ -18,11 +18,14 @@ public struct SwitchboardConfig: Sendable, Decodable {
     /// A LiteLLM-format price table; models listed without prices take theirs from it (by
     /// `provider_model`, else by name). Relative paths are relative to the config file.
     public var priceTable: String?
+    /// The prompt cache.
+    public var cache = CacheSettings()
 
     enum CodingKeys: String, CodingKey {
         case kafka, redis, metrics, topics, tenants, providers, models
         case defaultModel = "default_model"
         case gateway, completer, priceTable = "price_table"
+        case cache
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +41,7 @@ public struct SwitchboardConfig: Sendable, Decodable {
         gateway = try c.decodeIfPresent(GatewaySettings.self, forKey: .gateway) ?? GatewaySettings()
         completer = try c.decodeIfPresent(CompleterSettings.self, forKey: .completer) ?? CompleterSettings()
         priceTable = try c.decodeIfPresent(String.self, forKey: .priceTable)
+        cache = try c.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? cache
     }
 
     /// Loads and validates `path`. Every error names the file and the offending key.

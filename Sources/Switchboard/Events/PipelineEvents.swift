@@ -164,13 +164,17 @@ public struct UsageEvent: Sendable, Codable, Equatable {
     public var stream: Bool? = nil
     /// Time to the first streamed chunk, from the start of the provider calls.
     public var timeToFirstTokenMs: Double? = nil
+    /// How the prompt cache served the request (nil: the cache was not consulted).
+    public var cache: CacheInfo.Outcome? = nil
+    /// For cache hits: what the original provider call cost, saved this time.
+    public var cacheSavedPicoUSD: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", tenant, keyID = "key_id", status, errorCode = "error_code", stage, provider, model
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd"
         case latencyMs = "latency_ms", providerLatencyMs = "provider_latency_ms", timestampMs = "timestamp_ms"
         case deployment, cachedInputTokens = "cached_input_tokens", attempts, retries, failover, stream
-        case timeToFirstTokenMs = "ttft_ms"
+        case timeToFirstTokenMs = "ttft_ms", cache, cacheSavedPicoUSD = "cache_saved_picousd"
     }
 }
 

@@ -56,7 +56,8 @@ struct PipelineHarness {
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
                       providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
                       providers: String? = nil, models: String? = nil, completer: String? = nil,
-                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "") async throws -> PipelineHarness {
+                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "",
+                      cache: String? = nil) async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -98,6 +99,7 @@ struct PipelineHarness {
         \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
         \(completer ?? "")
         gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
+        cache: \(cache ?? "{key_prefix: \"test:$ID:cache:\"}")
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
