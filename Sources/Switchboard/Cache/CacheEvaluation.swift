@@ -79,8 +79,9 @@ public struct CacheEvaluation: Sendable {
         let blocked = Dictionary(grouping: negatives.filter { $0.similarity >= highlight && $0.block != nil }, by: { $0.block!.rawValue })
         lines.append("near-misses above the threshold that the guards blocked: "
                      + (blocked.isEmpty ? "none" : blocked.map { "\($0.value.count) by \($0.key)" }.sorted().joined(separator: ", ")))
-        let lostByGuards = positives.filter { $0.similarity >= highlight && $0.block != nil }.count
-        lines.append("paraphrases above the threshold that the guards blocked: \(lostByGuards)")
+        let lostByGuards = positives.filter { $0.similarity >= highlight && $0.block != nil }
+        lines.append("paraphrases above the threshold that the guards blocked: \(lostByGuards.count)")
+        for s in lostByGuards { lines.append(String(format: "  %.3f  [%@] %@  ⇄  %@", s.similarity, s.block?.rawValue ?? "-", s.pair.a, s.pair.b)) }
         return lines.joined(separator: "\n")
     }
 }

@@ -61,7 +61,7 @@ public struct SemanticCacheSettings: Sendable, Decodable {
     public var tiers: [String] = []
     /// Cosine similarity at or above which a cached prompt may answer. The default is the
     /// one `switchboard eval cache` measured at a false-hit rate under 1% on the shipped set.
-    public var threshold = 0.90
+    public var threshold = 0.875
     /// Prompts kept per bucket (tenant, model, parameters, context); the oldest go first.
     public var maxEntriesPerBucket = 200
     /// The guards that block a match when numbers, negations or named entities differ.
