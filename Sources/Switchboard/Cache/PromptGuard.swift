@@ -64,8 +64,9 @@ public enum PromptGuard {
                 if Self.isNegation(lower) { negations += 1 }
                 let word = Self.normalized(lower)
                 words.insert(word)
-                sequence.append(word)
-                if let number = Self.number(lower) {
+                let number = Self.number(lower)
+                sequence.append(number ?? word)
+                if let number {
                     numbers.append(number)
                 } else if Self.isEntity(token, lower: lower, sentenceStart: sentenceStart) {
                     entities.insert(word)

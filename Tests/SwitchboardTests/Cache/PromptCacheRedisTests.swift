@@ -92,12 +92,12 @@ struct PromptCacheRedisTests {
         }
         await cache.settle(lead, answer: Self.answer("About 8 km.", version: "v1"))
 
-        guard case .hit(let hit) = try await lookup(try Self.task("how many kilometres is 5 miles", indexVersion: "v1")) else {
+        guard case .hit(let hit) = try await lookup(try Self.task("how many kilometers is 5 miles", indexVersion: "v1")) else {
             Issue.record("a paraphrase must hit"); return
         }
         #expect(hit.info.outcome == .semanticHit && hit.answer.content == "About 8 km." && (hit.info.similarity ?? 0) >= 0.85)
-        for (text, tenant, version) in [("How many kilometers is 50 miles?", "acme", "v1"), ("how many kilometres is 5 miles", "globex", "v1"),
-                                        ("how many kilometres is 5 miles", "acme", "v2")] {
+        for (text, tenant, version) in [("How many kilometers is 50 miles?", "acme", "v1"), ("how many kilometers is 5 miles", "globex", "v1"),
+                                        ("how many kilometers is 5 miles", "acme", "v2")] {
             let result = try await lookup(try Self.task(text, tenant: tenant, indexVersion: version))
             guard case .lead(let miss) = result else { Issue.record("\(text) / \(tenant) / \(version) must not hit"); continue }
             await cache.settle(miss, answer: nil)
