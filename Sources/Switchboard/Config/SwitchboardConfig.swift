@@ -23,12 +23,15 @@ public struct SwitchboardConfig: Sendable, Decodable {
     public var retrieval: RetrievalSettings
     /// Model tiers, routing rules and semantic routes; nil: requests keep the model they name.
     public var routing: RoutingSettings?
+    /// The prompt cache.
+    public var cache = CacheSettings()
 
     enum CodingKeys: String, CodingKey {
         case kafka, redis, metrics, topics, tenants, providers, models
         case defaultModel = "default_model"
         case gateway, completer, priceTable = "price_table", routing
         case embeddings, vectorStore = "vector_store", retrieval
+        case cache
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +51,7 @@ public struct SwitchboardConfig: Sendable, Decodable {
         vectorStore = try c.decodeIfPresent(VectorStoreSettings.self, forKey: .vectorStore) ?? VectorStoreSettings()
         retrieval = try c.decodeIfPresent(RetrievalSettings.self, forKey: .retrieval) ?? RetrievalSettings()
         routing = try c.decodeIfPresent(RoutingSettings.self, forKey: .routing)
+        cache = try c.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? cache
     }
 
     /// Loads and validates `path`. Every error names the file and the offending key.

@@ -8,9 +8,15 @@ public struct ChatRequest: Sendable, Codable, Equatable {
     public var metadata: [String: String]?
     /// Retrieval-augmented generation: which collection to search.
     public var retrieval: RetrievalRequest?
+    public var topP: Double? = nil
+    /// Stop sequences (a string or up to four strings on the wire).
+    public var stop: StopSequences? = nil
+    /// How the prompt cache may serve this request.
+    public var cache: CacheDirective? = nil
 
     enum CodingKeys: String, CodingKey {
         case model, messages, maxTokens = "max_tokens", temperature, stream, metadata, retrieval
+        case topP = "top_p", stop, cache
     }
 
     public init(model: String? = nil, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,

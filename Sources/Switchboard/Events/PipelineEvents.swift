@@ -171,13 +171,17 @@ public struct UsageEvent: Sendable, Codable, Equatable {
     /// The routing tier the request was served by, and why (`RouteDecision.reason`).
     public var tier: String? = nil
     public var routeReason: String? = nil
+    /// How the prompt cache served the request (nil: the cache was not consulted).
+    public var cache: CacheInfo.Outcome? = nil
+    /// For cache hits: what the original provider call cost, saved this time.
+    public var cacheSavedPicoUSD: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", tenant, keyID = "key_id", status, errorCode = "error_code", stage, provider, model
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd"
         case latencyMs = "latency_ms", providerLatencyMs = "provider_latency_ms", timestampMs = "timestamp_ms"
         case deployment, cachedInputTokens = "cached_input_tokens", attempts, retries, failover, stream
-        case timeToFirstTokenMs = "ttft_ms", tier, routeReason = "route_reason"
+        case timeToFirstTokenMs = "ttft_ms", tier, routeReason = "route_reason", cache, cacheSavedPicoUSD = "cache_saved_picousd"
     }
 }
 

@@ -13,7 +13,9 @@ public struct CompleterStage: Stage {
     private let catalog: ModelCatalog
     private let chain: ProviderChain
     private let ledger: (any RequestLedger)?
-    private let publisher: (any EventPublisher)?
+    let publisher: (any EventPublisher)?
+    /// The prompt cache; nil answers every request from a provider.
+    let cache: PromptCache?
     private let settings: CompleterSettings
     let emitter: ReplyEmitter
     let logger: Logger
@@ -22,8 +24,9 @@ public struct CompleterStage: Stage {
     ///   - ledger: the idempotency store (Redis); nil answers every delivery afresh.
     ///   - publisher: where delta events of streamed requests go as they arrive; nil answers
     ///     streamed requests with the final reply only.
+    ///   - cache: the prompt cache (Redis); nil calls a provider for every request.
     public init(config: SwitchboardConfig, providers: [String: any ChatProvider], ledger: (any RequestLedger)? = nil,
-                publisher: (any EventPublisher)? = nil, clock: any GatewayClock = SystemGatewayClock(),
+                publisher: (any EventPublisher)? = nil, cache: PromptCache? = nil, clock: any GatewayClock = SystemGatewayClock(),
                 jitter: JitterSource = JitterSource(), health: DeploymentHealth? = nil, logger: Logger) {
         inputTopics = [config.topics.complete]
         catalog = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
@@ -34,6 +37,7 @@ public struct CompleterStage: Stage {
                               attemptTimeoutMs: Dictionary(timeouts, uniquingKeysWith: { $1 }))
         self.ledger = config.completer.idempotency.enabled ? ledger : nil
         self.publisher = publisher
+        self.cache = config.cache.enabled ? cache : nil
         emitter = ReplyEmitter(topics: config.topics)
         self.logger = logger
     }
@@ -88,6 +92,13 @@ public struct CompleterStage: Stage {
             }
         }
 
+        // A cached answer (or an identical request answered meanwhile) costs no provider call.
+        let cacheStep = await consultCache(task, model: model, answer: &answer, trace: trace)
+        if case .served(let served) = cacheStep {
+            if let ledger { await ledger.store(served) }
+            return StageResult(outputs: emitter.replay(served, trace: trace))
+        }
+
         let call = ProviderRequest(model: model.providerModel, messages: task.request.messages, maxTokens: task.request.maxTokens,
                                    temperature: task.request.temperature, requestID: task.requestID, timeout: .milliseconds(remainingMs))
         var onDelta: DeltaHandler?
@@ -98,6 +109,7 @@ public struct CompleterStage: Stage {
         let providerStart = ContinuousClock.now
         let outcome = await chain.run(call, model: model, deadlineMs: chain.clock.nowMs + remainingMs, onDelta: onDelta)
         answer.record(outcome, providerMs: elapsedMs(since: providerStart), stream: task.request.stream == true)
+        await settleCache(cacheStep, answer: &answer)
         let stored = answer.stored().encoded()
         if let ledger { await ledger.store(stored) }
         return StageResult(outputs: emitter.replay(stored, trace: trace))

@@ -59,7 +59,8 @@ public struct SwitchboardRuntime: Sendable {
         let ledger = RedisRequestLedger(redis: redis, settings: config.completer.idempotency) { message in
             logger.warning("\(message)", metadata: ["stage": "completer"])
         }
-        return CompleterStage(config: config, providers: makeProviders(client: http), ledger: ledger, publisher: producer, logger: logger)
+        return CompleterStage(config: config, providers: makeProviders(client: http), ledger: ledger, publisher: producer,
+                              cache: makePromptCache(redis: redis), logger: logger)
     }
 
     /// A Redis client for the configured server, checked with a PING: a server that is down

@@ -76,7 +76,7 @@ struct PipelineHarness {
                       providers: String? = nil, models: String? = nil, completer: String? = nil,
                       withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "",
                       routing: String? = nil, embedder: (any TextEmbedder)? = nil,
-                      vectorStore: (any VectorStore)? = nil, extraYAML: String = "") async throws -> PipelineHarness {
+                      vectorStore: (any VectorStore)? = nil, extraYAML: String = "", cache: String? = nil) async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -124,6 +124,7 @@ struct PipelineHarness {
         gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
         \(routing ?? "")
         \(extraYAML)
+        cache: \(cache ?? "{key_prefix: \"test:$ID:cache:\"}")
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Switchboard
+
+extension BenchCommand {
+    /// `switchboard bench cache`
+    struct Cache: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prompt-cache hits end to end through gateway and completer (Kafka, Redis): hits/s, added latency p50/p99.")
+
+        @Option(name: .long, help: "Cache hits to send.")
+        var count: Int = 30_000
+
+        @Option(name: .long, help: "Requests per second (0: as fast as possible).")
+        var rate: Double = 0
+
+        @Flag(name: .long, inversion: .prefixedNo, help: "Keep the request-id ledger on in the completer, as in production.")
+        var idempotency = true
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
+            let config = try options.load()
+            let base = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate, logger: Logger(label: "switchboard.bench"))
+            let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"] ?? config.redis.url
+            try await CacheBenchmark(base: base, redisURL: redisURL, idempotency: idempotency).run(catalog: try options.loadCatalog())
+        }
+    }
+}
