@@ -38,8 +38,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Vector stores behind one protocol: the embedded index and PostgreSQL + pgvector.
         .target(name: "VectorStores", dependencies: [
+            "CLibpq",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Kafka", dependencies: [
