@@ -44,6 +44,7 @@ final class PostgresClient: Sendable {
     /// The continuation carries a `Result` because continuations cannot throw a typed error.
     /// A body already running is not interrupted by task cancellation: libpq cannot abort a
     /// blocking call, and the server finishes or rolls back the statement either way.
+    @discardableResult
     func perform<T: Sendable>(
         file: String = #fileID, line: UInt = #line,
         _ body: @escaping @Sendable (PostgresConnection) throws(PostgresError) -> T

@@ -36,20 +36,19 @@ final class PostgresWorker {
         connection = nil // PQfinish on this, the owning, thread
     }
 
-    /// Runs `body` with a live connection. When a connection that sat in the pool turns out to
-    /// be dead (the server restarted), `body` runs once more on a fresh one: the bodies this
-    /// client runs are single statements or whole transactions, so a lost connection means the
-    /// server rolled back whatever had started.
+    /// Runs `body` with a live connection. When the connection breaks under `body` (the server
+    /// restarted or ended it), `body` runs once more on a fresh one: the bodies this client runs
+    /// are single statements or whole transactions, and the server rolls back what a lost
+    /// connection had started. A failure to connect is not retried here.
     func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) -> Result<T, PostgresError> {
-        let reused = connection != nil
-        let first = attempt(body)
-        if case .failure(let error) = first, error.code == .connectionFailed, reused, connection == nil {
-            return attempt(body)
+        switch attempt(body) {
+        case .success(let value): return .success(value)
+        case .failure(let failure) where failure.lostConnection: return attempt(body).mapError(\.error)
+        case .failure(let failure): return .failure(failure.error)
         }
-        return first
     }
 
-    private func attempt<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) -> Result<T, PostgresError> {
+    private func attempt<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) -> Result<T, Failure> {
         let current: PostgresConnection
         if let connection, !connection.isBroken {
             current = connection
@@ -58,17 +57,22 @@ final class PostgresWorker {
             do {
                 current = try open()
             } catch {
-                return .failure(error)
+                return .failure(Failure(error: error, lostConnection: false))
             }
         }
-        let result: Result<T, PostgresError>
         do {
-            result = .success(try body(current))
+            return .success(try body(current))
         } catch {
-            result = .failure(error)
+            let lost = current.isBroken
+            if lost { connection = nil }
+            return .failure(Failure(error: error, lostConnection: lost && error.code == .connectionFailed))
         }
-        if current.isBroken { connection = nil }
-        return result
+    }
+
+    /// An error and whether it came from a connection that broke while in use.
+    private struct Failure: Error {
+        let error: PostgresError
+        let lostConnection: Bool
     }
 
     private func open() throws(PostgresError) -> PostgresConnection {
