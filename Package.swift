@@ -78,6 +78,6 @@ let package = Package(
         .testTarget(name: "VectorStoresTests", dependencies: ["VectorStores"]),
         // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings", "VectorStores"]),
     ]
 )

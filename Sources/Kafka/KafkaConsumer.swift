@@ -228,6 +228,9 @@ extension KafkaConsumer {
 }
 
 extension KafkaConsumer {
+    /// The offset that `assign` reads as "the earliest record still in the partition".
+    public static let beginning: Int64 = -2
+
     /// Reads `offsets` directly, without group membership or rebalancing (a reply reader that
     /// must see everything from a known point on). Call instead of `subscribe`.
     public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {

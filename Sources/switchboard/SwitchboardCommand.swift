@@ -9,7 +9,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "An LLM platform built as an event-driven pipeline over Kafka.",
         subcommands: [RunCommand.self, SubmitCommand.self, DevCommand.self, TopicsCommand.self,
-                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self])
+                      SimulateProviderCommand.self, KeysCommand.self, BenchCommand.self, UsageCommand.self, ServeCommand.self,
+                      IngestCommand.self, CollectionsCommand.self, ReindexCommand.self, EvalCommand.self])
 }
 
 /// Options shared by commands that read the configuration.
@@ -46,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run pipeline stages until SIGTERM (all = every stage in one process).")
 
-    @Argument(help: "gateway, completer or all")
+    @Argument(help: "gateway, retriever, completer, embedder or all")
     var stage: String
 
     @Option(name: .long, help: "Port for /metrics, /healthz, /readyz (default from the config; 0 picks one).")

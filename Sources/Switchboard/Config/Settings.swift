@@ -82,12 +82,18 @@ public struct TopicNames: Sendable, Decodable {
     /// and upcast. Defaults to `llm.requests.v2` when `requests` is the default; nil: no v2.
     public var requestsV2: String? = "llm.requests.v2"
     public var complete = "llm.complete.v1"
+    /// Requests with a `retrieval` block, on their way to the retriever.
+    public var retrieve = "llm.retrieve.v1"
     public var results = "llm.results.v1"
     public var usage = "llm.usage.v1"
     public var deadLetter = "llm.dlq.v1"
+    /// Documents to index (compacted, key `tenant/collection/document`).
+    public var ingest = "docs.ingest.v1"
+    /// One acknowledgement per ingested document.
+    public var indexed = "docs.indexed.v1"
 
     enum CodingKeys: String, CodingKey {
-        case requests, requestsV2 = "requests_v2", complete, results, usage, deadLetter = "dead_letter"
+        case requests, requestsV2 = "requests_v2", complete, retrieve, results, usage, deadLetter = "dead_letter", ingest, indexed
     }
 
     public init() {}
@@ -97,9 +103,12 @@ public struct TopicNames: Sendable, Decodable {
         requests = try c.decodeIfPresent(String.self, forKey: .requests) ?? requests
         requestsV2 = try c.decodeIfPresent(String.self, forKey: .requestsV2) ?? (requests == "llm.requests.v1" ? requestsV2 : nil)
         complete = try c.decodeIfPresent(String.self, forKey: .complete) ?? complete
+        retrieve = try c.decodeIfPresent(String.self, forKey: .retrieve) ?? retrieve
         results = try c.decodeIfPresent(String.self, forKey: .results) ?? results
         usage = try c.decodeIfPresent(String.self, forKey: .usage) ?? usage
         deadLetter = try c.decodeIfPresent(String.self, forKey: .deadLetter) ?? deadLetter
+        ingest = try c.decodeIfPresent(String.self, forKey: .ingest) ?? ingest
+        indexed = try c.decodeIfPresent(String.self, forKey: .indexed) ?? indexed
     }
 }
 

@@ -18,11 +18,15 @@ public struct SwitchboardConfig: Sendable, Decodable {
     /// A LiteLLM-format price table; models listed without prices take theirs from it (by
     /// `provider_model`, else by name). Relative paths are relative to the config file.
     public var priceTable: String?
+    public var embeddings: EmbeddingSettings
+    public var vectorStore: VectorStoreSettings
+    public var retrieval: RetrievalSettings
 
     enum CodingKeys: String, CodingKey {
         case kafka, redis, metrics, topics, tenants, providers, models
         case defaultModel = "default_model"
         case gateway, completer, priceTable = "price_table"
+        case embeddings, vectorStore = "vector_store", retrieval
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +42,9 @@ public struct SwitchboardConfig: Sendable, Decodable {
         gateway = try c.decodeIfPresent(GatewaySettings.self, forKey: .gateway) ?? GatewaySettings()
         completer = try c.decodeIfPresent(CompleterSettings.self, forKey: .completer) ?? CompleterSettings()
         priceTable = try c.decodeIfPresent(String.self, forKey: .priceTable)
+        embeddings = try c.decodeIfPresent(EmbeddingSettings.self, forKey: .embeddings) ?? EmbeddingSettings()
+        vectorStore = try c.decodeIfPresent(VectorStoreSettings.self, forKey: .vectorStore) ?? VectorStoreSettings()
+        retrieval = try c.decodeIfPresent(RetrievalSettings.self, forKey: .retrieval) ?? RetrievalSettings()
     }
 
     /// Loads and validates `path`. Every error names the file and the offending key.

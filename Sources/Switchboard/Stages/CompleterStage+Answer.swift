@@ -16,6 +16,7 @@ extension CompleterStage {
             self.start = start
             self.queuedMs = queuedMs
             reply = Reply(requestID: task.requestID, status: .error, apiVersion: task.apiVersion)
+            reply.retrieval = task.retrieval
             usage = UsageEvent(requestID: task.requestID, tenant: task.principal.tenant, keyID: task.principal.keyID, status: .error,
                                errorCode: nil, stage: "completer", provider: nil, model: nil, inputTokens: 0, outputTokens: 0,
                                costPicoUSD: 0, latencyMs: 0, providerLatencyMs: nil, timestampMs: 0)

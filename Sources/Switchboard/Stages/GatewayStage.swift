@@ -129,7 +129,7 @@ public struct GatewayStage: Stage {
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
         if let deadline { headers.append(KafkaHeader(CEHeader.deadline, String(deadline))) }
         log(requestID: requestID, principal: grant.principal, version: version, outcome: "forwarded", code: nil, start: start, prompt: prompt)
-        return StageResult(outputs: [KafkaOutgoingRecord(topic: topics.complete, key: record.key ?? Array(requestID.utf8),
+        return StageResult(outputs: [KafkaOutgoingRecord(topic: task.request.retrieval == nil ? topics.complete : topics.retrieve, key: record.key ?? Array(requestID.utf8),
                                                          value: EventCoding.encode(task), headers: headers)])
     }
 

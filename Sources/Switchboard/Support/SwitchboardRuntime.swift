@@ -6,10 +6,12 @@ import Logging
 import NIOCore
 import Redis
 import ServiceLifecycle
+import Embeddings
+import VectorStores
 
 /// The stages a process can run.
 public enum StageRole: String, Sendable, CaseIterable {
-    case gateway, completer
+    case gateway, retriever, completer, embedder
 }
 
 /// Builds a process's clients and stages from the configuration, and runs them with the ops
@@ -88,6 +90,14 @@ public struct SwitchboardRuntime: Sendable {
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let http = HTTPClient(logger: logger)
         var runners: [StageRunner] = []
+        // The embedding model and the vector store, loaded once for the stages that need them.
+        var retrieval: (embedder: MiniLMEmbedder, store: any VectorStore)?
+        if roles.contains(.embedder) || roles.contains(.retriever) {
+            retrieval = (try makeEmbedder(), try await makeVectorStore())
+        }
+        defer { if let store = retrieval?.store { Task { try? await store.close() } } }
+        let serializer = KeyedSerializer()
+        var admin: CollectionAdmin?
         for role in roles {
             let stage: any Stage
             var options = StageRunner.Options(deadLetterTopic: config.topics.deadLetter,
@@ -106,12 +116,30 @@ public struct SwitchboardRuntime: Sendable {
                 stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window
                 options.maxInFlight = config.completer.maxInFlight
+            case .retriever:
+                guard let retrieval else { continue }
+                let (directory, _) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
+                stage = RetrieverStage(topics: config.topics, directory: directory,
+                                       embedder: CoalescingEmbedder(retrieval.embedder, batchSize: config.embeddings.batchSize,
+                                                                    maxWait: .milliseconds(1)),
+                                       settings: config.retrieval, logger: logger)
+                options.window = 256
+            case .embedder:
+                guard let retrieval else { continue }
+                let (directory, indexer) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
+                stage = EmbedderStage(topics: config.topics, directory: directory, indexer: indexer, serializer: serializer, logger: logger)
+                admin = CollectionAdmin(directory: directory, indexer: indexer, embedder: retrieval.embedder, serializer: serializer,
+                                        consumer: consumerConfiguration, ingestTopic: config.topics.ingest, logger: logger)
+                // Enough documents in flight to fill batches across documents, few enough to stay in memory.
+                options.window = 64
+                options.maxInFlight = 256
             }
             runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
         }
         let readiness = Readiness(conditions: runners.map { runner in { runner.hasPartitions } })
         let router = Router()
         OpsEndpoints.register(on: router, readiness: readiness)
+        admin?.register(on: router)
         let port = metricsPort ?? config.metrics.port
         let logger = self.logger
         let app = Application(

@@ -6,6 +6,23 @@ import Redis
 import Switchboard
 import Synchronization
 import Testing
+import Embeddings
+import VectorStores
+
+/// One embedding model per test process: loading it takes a moment and 90 MB.
+enum SharedEmbedder {
+    private static let model = Mutex<MiniLMEmbedder?>(nil)
+
+    static func get() throws -> MiniLMEmbedder {
+        try model.withLock { current in
+            if let current { return current }
+            let directory = ModelLocation.defaultDirectory(currentDirectory: PipelineHarness.repositoryRoot())
+            let loaded = try MiniLMEmbedder(modelDirectory: directory)
+            current = loaded
+            return loaded
+        }
+    }
+}
 
 /// A whole pipeline for one test: gateway and completer runners in this process, on the dev
 /// Kafka that ops/test starts (real protocol, real sockets), with topics and consumer groups
@@ -56,7 +73,8 @@ struct PipelineHarness {
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
                       providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
                       providers: String? = nil, models: String? = nil, completer: String? = nil,
-                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "") async throws -> PipelineHarness {
+                      withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "",
+                      vectorStore: (any VectorStore)? = nil, extraYAML: String = "") async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -75,6 +93,9 @@ struct PipelineHarness {
           requests: test.\(id).requests
           requests_v2: test.\(id).requests.v2
           complete: test.\(id).complete
+          retrieve: test.\(id).retrieve
+          ingest: test.\(id).ingest
+          indexed: test.\(id).indexed
           results: test.\(id).results
           usage: test.\(id).usage
           dead_letter: test.\(id).dlq
@@ -98,6 +119,7 @@ struct PipelineHarness {
         \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
         \(completer ?? "")
         gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
+        \(extraYAML)
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
         let catalog = try topicCatalog()
@@ -106,14 +128,32 @@ struct PipelineHarness {
         // The dev broker creates a topic on a producer's metadata request.
         let topics = config.topics
         try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.complete, topics.results,
-                                            topics.usage, topics.deadLetter, topics.results + ".custom"])
+                                            topics.usage, topics.deadLetter, topics.results + ".custom",
+                                            topics.retrieve, topics.ingest, topics.indexed])
         let http = HTTPClientBox.shared
         let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
+        let serializer = KeyedSerializer()
+        func indexing() throws -> (CollectionDirectory, DocumentIndexer, MiniLMEmbedder) {
+            guard let vectorStore else { throw HarnessError("the embedder and retriever stages need a vector store") }
+            let embedder = try SharedEmbedder.get()
+            let (directory, indexer) = runtime.makeIndexer(store: vectorStore, embedder: embedder)
+            return (directory, indexer, embedder)
+        }
         for role in roles {
             let stage: any Stage = switch role {
             case .gateway: try GatewayStage(config: config, catalog: catalog, redis: withRedis ? redis : nil, logger: logger)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
+            case .retriever:
+                try { () throws -> any Stage in
+                    let (directory, _, embedder) = try indexing()
+                    return RetrieverStage(topics: topics, directory: directory, embedder: embedder, settings: config.retrieval, logger: logger)
+                }()
+            case .embedder:
+                try { () throws -> any Stage in
+                    let (directory, indexer, _) = try indexing()
+                    return EmbedderStage(topics: topics, directory: directory, indexer: indexer, serializer: serializer, logger: logger)
+                }()
             }
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")

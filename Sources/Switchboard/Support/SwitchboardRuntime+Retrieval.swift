@@ -1,0 +1,40 @@
+import Embeddings
+import Foundation
+import Logging
+import VectorStores
+
+extension SwitchboardRuntime {
+    /// The configured embedding model, loaded once per process (the embedder and the retriever share it).
+    public func makeEmbedder() throws -> MiniLMEmbedder {
+        guard config.embeddings.model == "minilm" else {
+            throw StartupError("embeddings.model '\(config.embeddings.model)' is not available (built in: minilm)")
+        }
+        do {
+            return try MiniLMEmbedder(modelDirectory: config.embeddings.modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                                      batchSize: config.embeddings.batchSize, logger: logger)
+        } catch {
+            throw StartupError("the embedding model did not load: \(error)")
+        }
+    }
+
+    /// The configured vector store.
+    public func makeVectorStore() async throws -> any VectorStore {
+        let settings = config.vectorStore
+        switch settings.kind {
+        case .embedded:
+            throw StartupError("vector_store.kind embedded is not built into this binary")
+        case .pgvector:
+            throw StartupError("vector_store.kind pgvector is not built into this binary")
+        }
+    }
+
+    /// The indexing side of the embedding service over `store`.
+    public func makeIndexer(store: any VectorStore, embedder: MiniLMEmbedder) -> (CollectionDirectory, DocumentIndexer) {
+        let coalescing = CoalescingEmbedder(embedder, batchSize: config.embeddings.batchSize,
+                                            maxWait: .milliseconds(config.embeddings.batchWaitMs))
+        let tokenizer = embedder.tokenizer
+        let directory = CollectionDirectory(store: store, settings: config.embeddings, dimension: embedder.dimension)
+        let indexer = DocumentIndexer(store: store, embedder: coalescing, countTokens: { tokenizer.countTokens($0) })
+        return (directory, indexer)
+    }
+}
