@@ -194,3 +194,26 @@ import Testing
         }
     }
 }
+
+/// The shared conformance suite on the pgvector store: each check in a schema of its own,
+/// reopened from the server for the persistence check, the schema dropped afterwards.
+@Suite struct PostgresVectorStoreConformanceTests {
+    static let conformance = VectorStoreConformance {
+        let configuration = TestPostgres.configuration()
+        let store = try await PostgresVectorStore.open(configuration)
+        return VectorStoreConformance.Subject(
+            store: store,
+            reopen: { old in
+                try await old.close()
+                return try await PostgresVectorStore.open(configuration)
+            },
+            cleanUp: {
+                try await TestPostgres.dropSchema(of: try await PostgresVectorStore.open(configuration))
+            })
+    }
+
+    @Test(arguments: VectorStoreConformance.Check.allCases)
+    func conformance(_ check: VectorStoreConformance.Check) async throws {
+        try await Self.conformance.run(check)
+    }
+}

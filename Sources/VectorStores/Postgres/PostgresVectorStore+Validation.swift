@@ -1,17 +1,15 @@
 /// Checks on input before it reaches the server, so bad input gets an error that names it
 /// (rather than a SQLSTATE) and nothing malformed is stored.
 extension PostgresVectorStore {
-    /// Index and alias names travel as parameters here, never as SQL, but both stores accept the
-    /// same conservative set (the embedded store makes file names of them): 1 to 128 letters,
-    /// digits, `.`, `_` or `-`, not starting with a dot.
+    /// Index and alias names travel as parameters here, never as SQL, but every store accepts
+    /// the same conservative set (`IndexName`), so a name that works on one works on all.
     static func checkName(_ name: String, _ what: String) throws(VectorStoreError) {
-        let allowed = name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-        guard !name.isEmpty, name.utf8.count <= 128, allowed, !name.hasPrefix(".") else {
-            throw VectorStoreError(.invalidArgument,
-                                   "invalid \(what) name \"\(name)\": use 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'")
+        do {
+            try IndexName.validate(name)
+        } catch let error as VectorStoreError {
+            throw VectorStoreError(error.code, "\(what): \(error.message)")
+        } catch {
+            throw VectorStoreError(.invalidArgument, "\(what): \(error)")
         }
     }
 
