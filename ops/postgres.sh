@@ -67,7 +67,8 @@ pg_start() {
       chown -R "$PG_OS_USER:$PG_OS_USER" "$PG_DATA"
     fi
     (cd / && exec nohup "${PG_AS[@]}" "$(pg_bin postgres)" -D "$PG_DATA" -p "$PG_PORT" \
-      -c listen_addresses=127.0.0.1 -c unix_socket_directories= >"$RUN_DIR/postgres.log" 2>&1) &
+      -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 \
+      >"$RUN_DIR/postgres.log" 2>&1) &
     echo $! >"$RUN_DIR/postgres.pid"
     wait_for 30 pg_ready || { echo "postgres did not start: see $RUN_DIR/postgres.log" >&2; return 1; }
   fi
