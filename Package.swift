@@ -38,9 +38,12 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // hnswlib (header-only C++, Debian's libhnswlib-dev) behind a small C API for the embedded store.
+        .target(name: "CHnswlib"),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Vector stores behind one protocol: the embedded index and PostgreSQL + pgvector.
         .target(name: "VectorStores", dependencies: [
+            "CHnswlib",
             "CLibpq",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,6 +69,7 @@ let package = Package(
         .executableTarget(name: "switchboard", dependencies: [
             "Switchboard",
             "Embeddings",
+            "VectorStores",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: [
             // jemalloc replaces glibc's malloc for the whole process: the pipeline allocates many
@@ -79,5 +83,6 @@ let package = Package(
         // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings", "VectorStores"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

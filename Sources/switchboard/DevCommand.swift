@@ -7,7 +7,7 @@ import Switchboard
 /// `switchboard dev kafka`: the embedded Kafka for development and tests.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dev", abstract: "Development services.", subcommands: [DevKafkaCommand.self])
+        commandName: "dev", abstract: "Development services.", subcommands: [DevKafkaCommand.self, DevVectorWriterCommand.self])
 }
 
 struct DevKafkaCommand: AsyncParsableCommand {

@@ -22,7 +22,13 @@ extension SwitchboardRuntime {
         let settings = config.vectorStore
         switch settings.kind {
         case .embedded:
-            throw StartupError("vector_store.kind embedded is not built into this binary")
+            var configuration = EmbeddedVectorStore.Configuration(directory: settings.path)
+            configuration.efSearch = settings.efSearch
+            do {
+                return try await EmbeddedVectorStore.open(configuration)
+            } catch {
+                throw StartupError("the embedded vector store at \(settings.path) did not open: \(error)")
+            }
         case .pgvector:
             let url = config.expandedKafkaProperties(["url": settings.postgresURL])["url"] ?? ""
             guard !url.isEmpty else {

@@ -42,8 +42,8 @@ struct FAQSample {
 
 /// The vector stores end-to-end tests run on: the embedded index in a fresh directory.
 enum TestStores {
-    static func embedded() throws -> (store: any VectorStore, directory: URL) {
+    static func embedded() async throws -> (store: any VectorStore, directory: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-vectors-\(UUID().uuidString.prefix(8))")
-        return (ExactVectorStore(), directory)
+        return (try await EmbeddedVectorStore.open(directory: directory.path), directory)
     }
 }

@@ -24,7 +24,7 @@ struct RetrievalPipelineTests {
     @Test("documents go in through Kafka with acks, unchanged ones are skipped, and a FAQ question is answered with its passage as a source")
     func ingestAndAnswer() async throws {
         let sample = try FAQSample.load(queryIDs: Self.queryIDs, distractors: 40)
-        let (store, _) = try TestStores.embedded()
+        let (store, _) = try await TestStores.embedded()
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
@@ -57,7 +57,7 @@ struct RetrievalPipelineTests {
 
     @Test("a tenant never retrieves another tenant's chunks, even for the same collection name and document ids")
     func tenantIsolation() async throws {
-        let (store, _) = try TestStores.embedded()
+        let (store, _) = try await TestStores.embedded()
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
@@ -87,7 +87,7 @@ struct RetrievalPipelineTests {
 
     @Test("deletes, filters that match nothing, unknown collections and bad ingest records each get a clear outcome")
     func deletesAndBadInput() async throws {
-        let (store, _) = try TestStores.embedded()
+        let (store, _) = try await TestStores.embedded()
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
         let topics = pipeline.config.topics
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.indexed, logger: pipeline.logger)
@@ -128,7 +128,7 @@ struct RetrievalPipelineTests {
     @Test("re-indexing with new chunker settings while questions keep coming: no error, no empty answer, then the switch")
     func reindexUnderQueries() async throws {
         let sample = try FAQSample.load(queryIDs: Self.queryIDs, distractors: 30)
-        let (store, _) = try TestStores.embedded()
+        let (store, _) = try await TestStores.embedded()
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
         let topics = pipeline.config.topics
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.indexed, logger: pipeline.logger)
