@@ -66,7 +66,7 @@ extension PostgresVectorStore {
         try Self.checkMetadata(query.filter, "filter")
         let statements = self.statements
         let filter = try PostgresPayload.json(query.filter)
-        // pgvector caps LIMIT at nothing, but an iterative scan stops at max_scan_tuples anyway.
+        // LIMIT is an int parameter; an iterative scan stops at `max_scan_tuples` whatever k is.
         let k = min(query.k, Int(Int32.max))
         return try await withIndex(index, "search '\(index)'") { connection, entry throws(PostgresError) -> Result<[VectorHit], VectorStoreError> in
             do throws(VectorStoreError) {
