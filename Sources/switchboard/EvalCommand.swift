@@ -7,7 +7,7 @@ import Embeddings
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Measure retrieval, routing and cache quality on labelled sets.",
-        subcommands: [EvalRetrievalCommand.self, EvalChunkingCommand.self])
+        subcommands: [EvalRetrievalCommand.self, EvalChunkingCommand.self, EvalRoutingCommand.self])
 }
 
 /// `switchboard eval retrieval --collection C --queries Q --qrels R`

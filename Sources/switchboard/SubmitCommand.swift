@@ -21,6 +21,12 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "System message.")
     var system: String?
 
+    @Option(name: .long, help: "Answer from this document collection (retrieval); the reply lists its sources.")
+    var collection: String?
+
+    @Option(name: .long, help: "Passages to retrieve with --collection.")
+    var topK: Int?
+
     @Option(name: .long, help: "API key (default: $SWITCHBOARD_API_KEY).")
     var key: String?
 
@@ -51,7 +57,8 @@ struct SubmitCommand: AsyncParsableCommand {
         messages.append(ChatMessage(role: "user", content: question))
         let requestID = UUID().uuidString.lowercased()
         let deadline = Timestamp.nowMs() + Int64(timeout * 1000)
-        let record = RequestEvents.make(ChatRequest(model: model, messages: messages, maxTokens: maxTokens), apiKey: apiKey,
+        let retrieval = collection.map { RetrievalRequest(collection: $0, topK: topK) }
+        let record = RequestEvents.make(ChatRequest(model: model, messages: messages, maxTokens: maxTokens, retrieval: retrieval), apiKey: apiKey,
                                         topic: config.topics.requests, requestID: requestID, replyTo: replyTo, deadlineMs: deadline)
         let sent = ContinuousClock.now
         try await producer.send(record)
@@ -82,6 +89,18 @@ struct SubmitCommand: AsyncParsableCommand {
         if reply.status == .ok {
             print(reply.choices?.first?.message.content ?? "")
             print("")
+            if let retrieval = reply.retrieval {
+                if retrieval.sources.isEmpty {
+                    print("sources: none (nothing in \(retrieval.collection) matched)")
+                } else {
+                    print("sources (\(retrieval.indexVersion)):")
+                    for (index, source) in retrieval.sources.enumerated() {
+                        print("  [\(index + 1)] \(source.documentID) chunk \(source.chunk)  score \(String(format: "%.3f", source.score))\(source.title.map { "  \($0)" } ?? "")")
+                    }
+                }
+            }
+            if let route = reply.route { print("route: tier \(route.tier) (\(route.reason))") }
+            if let cache = reply.cache { print("cache: \(cache.outcome.rawValue)") }
             let usage = reply.usage
             print("model: \(reply.model ?? "?") via \(reply.provider ?? "?")  tokens: \(usage?.inputTokens ?? 0) in / \(usage?.outputTokens ?? 0) out  cost: $\(usage?.costUSD ?? "0")  latency: \(String(format: "%.1f", ms)) ms  request: \(requestID)")
         } else {

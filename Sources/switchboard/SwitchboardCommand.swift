@@ -42,12 +42,12 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// `switchboard run gateway|completer|all`
+/// `switchboard run gateway|router|completer|all`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run pipeline stages until SIGTERM (all = every stage in one process).")
 
-    @Argument(help: "gateway, retriever, completer, embedder or all")
+    @Argument(help: "gateway, router, retriever, completer, embedder or all")
     var stage: String
 
     @Option(name: .long, help: "Port for /metrics, /healthz, /readyz (default from the config; 0 picks one).")

@@ -81,9 +81,11 @@ public struct TopicNames: Sendable, Decodable {
     /// The v2 request topic (Anthropic-style `system` and content blocks), accepted beside v1
     /// and upcast. Defaults to `llm.requests.v2` when `requests` is the default; nil: no v2.
     public var requestsV2: String? = "llm.requests.v2"
-    public var complete = "llm.complete.v1"
-    /// Requests with a `retrieval` block, on their way to the retriever.
+    /// Gateway → router.
+    public var route = "llm.route.v1"
+    /// Router → retriever, for requests with a `retrieval` block.
     public var retrieve = "llm.retrieve.v1"
+    public var complete = "llm.complete.v1"
     public var results = "llm.results.v1"
     public var usage = "llm.usage.v1"
     public var deadLetter = "llm.dlq.v1"
@@ -93,7 +95,7 @@ public struct TopicNames: Sendable, Decodable {
     public var indexed = "docs.indexed.v1"
 
     enum CodingKeys: String, CodingKey {
-        case requests, requestsV2 = "requests_v2", complete, retrieve, results, usage, deadLetter = "dead_letter", ingest, indexed
+        case requests, requestsV2 = "requests_v2", route, retrieve, complete, results, usage, deadLetter = "dead_letter", ingest, indexed
     }
 
     public init() {}
@@ -102,8 +104,9 @@ public struct TopicNames: Sendable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         requests = try c.decodeIfPresent(String.self, forKey: .requests) ?? requests
         requestsV2 = try c.decodeIfPresent(String.self, forKey: .requestsV2) ?? (requests == "llm.requests.v1" ? requestsV2 : nil)
-        complete = try c.decodeIfPresent(String.self, forKey: .complete) ?? complete
+        route = try c.decodeIfPresent(String.self, forKey: .route) ?? route
         retrieve = try c.decodeIfPresent(String.self, forKey: .retrieve) ?? retrieve
+        complete = try c.decodeIfPresent(String.self, forKey: .complete) ?? complete
         results = try c.decodeIfPresent(String.self, forKey: .results) ?? results
         usage = try c.decodeIfPresent(String.self, forKey: .usage) ?? usage
         deadLetter = try c.decodeIfPresent(String.self, forKey: .deadLetter) ?? deadLetter
@@ -274,13 +277,17 @@ public struct DeploymentConfig: Sendable, Decodable, Hashable {
     public var providerModel: String
     /// Share of traffic under `weighted` routing.
     public var weight: Int
+    /// Runs on infrastructure of our own (e.g. Ollama or vLLM in the cluster): the only kind a
+    /// `local` routing tier may use, so internal documents never leave it.
+    public var local: Bool
 
-    enum CodingKeys: String, CodingKey { case provider, providerModel = "provider_model", weight }
+    enum CodingKeys: String, CodingKey { case provider, providerModel = "provider_model", weight, local }
 
-    public init(provider: String, providerModel: String, weight: Int = 1) {
+    public init(provider: String, providerModel: String, weight: Int = 1, local: Bool = false) {
         self.provider = provider
         self.providerModel = providerModel
         self.weight = weight
+        self.local = local
     }
 
     public init(from decoder: any Decoder) throws {
@@ -288,6 +295,7 @@ public struct DeploymentConfig: Sendable, Decodable, Hashable {
         provider = try c.decode(String.self, forKey: .provider)
         providerModel = try c.decodeIfPresent(String.self, forKey: .providerModel) ?? ""
         weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+        local = try c.decodeIfPresent(Bool.self, forKey: .local) ?? false
     }
 
     /// `provider/model`, the name used in usage events, metrics and logs.

@@ -42,6 +42,7 @@ extension SwitchboardConfig {
         if !models.isEmpty && !modelNames.contains(defaultModel) {
             throw fail("default_model", "'\(defaultModel)' is not a configured model or alias")
         }
+        try routing?.validate(models: models, fail: fail)
         if completer.window < 1 { throw fail("completer.window", "must be at least 1") }
         if completer.maxInFlight < completer.window { throw fail("completer.max_in_flight", "must be at least completer.window") }
         if completer.retry.maxAttempts < 1 { throw fail("completer.retry.max_attempts", "must be at least 1") }

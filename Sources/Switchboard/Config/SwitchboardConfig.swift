@@ -21,11 +21,13 @@ public struct SwitchboardConfig: Sendable, Decodable {
     public var embeddings: EmbeddingSettings
     public var vectorStore: VectorStoreSettings
     public var retrieval: RetrievalSettings
+    /// Model tiers, routing rules and semantic routes; nil: requests keep the model they name.
+    public var routing: RoutingSettings?
 
     enum CodingKeys: String, CodingKey {
         case kafka, redis, metrics, topics, tenants, providers, models
         case defaultModel = "default_model"
-        case gateway, completer, priceTable = "price_table"
+        case gateway, completer, priceTable = "price_table", routing
         case embeddings, vectorStore = "vector_store", retrieval
     }
 
@@ -45,6 +47,7 @@ public struct SwitchboardConfig: Sendable, Decodable {
         embeddings = try c.decodeIfPresent(EmbeddingSettings.self, forKey: .embeddings) ?? EmbeddingSettings()
         vectorStore = try c.decodeIfPresent(VectorStoreSettings.self, forKey: .vectorStore) ?? VectorStoreSettings()
         retrieval = try c.decodeIfPresent(RetrievalSettings.self, forKey: .retrieval) ?? RetrievalSettings()
+        routing = try c.decodeIfPresent(RoutingSettings.self, forKey: .routing)
     }
 
     /// Loads and validates `path`. Every error names the file and the offending key.

@@ -13,10 +13,14 @@ public struct CompletionTask: Sendable, Codable {
     public var route: RouteDecision? = nil
     /// Set by the retriever for requests with a `retrieval` block.
     public var retrieval: RetrievalResult? = nil
+    /// Set by the gateway: the catalog models the key's scope allows, for the router's
+    /// choice; nil when the scope allows every model.
+    public var allowedModels: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", principal, apiVersion = "api_version", replyTo = "reply_to"
         case deadlineMs = "deadline_ms", receivedAtMs = "received_at_ms", request, timings, route, retrieval
+        case allowedModels = "allowed_models"
     }
 }
 
@@ -164,13 +168,16 @@ public struct UsageEvent: Sendable, Codable, Equatable {
     public var stream: Bool? = nil
     /// Time to the first streamed chunk, from the start of the provider calls.
     public var timeToFirstTokenMs: Double? = nil
+    /// The routing tier the request was served by, and why (`RouteDecision.reason`).
+    public var tier: String? = nil
+    public var routeReason: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", tenant, keyID = "key_id", status, errorCode = "error_code", stage, provider, model
         case inputTokens = "input_tokens", outputTokens = "output_tokens", costPicoUSD = "cost_picousd"
         case latencyMs = "latency_ms", providerLatencyMs = "provider_latency_ms", timestampMs = "timestamp_ms"
         case deployment, cachedInputTokens = "cached_input_tokens", attempts, retries, failover, stream
-        case timeToFirstTokenMs = "ttft_ms"
+        case timeToFirstTokenMs = "ttft_ms", tier, routeReason = "route_reason"
     }
 }
 

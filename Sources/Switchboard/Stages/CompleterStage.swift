@@ -50,8 +50,20 @@ public struct CompleterStage: Stage {
             return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
         }
         var answer = Answer(task: task, start: start, queuedMs: queuedMs(record))
-        guard let model = catalog.resolve(task.request.model) else {
-            return outputs(answer.failed(ReplyError(.unknownModel, "model '\(task.request.model ?? "")' is not in the catalog (known: \(catalog.names.joined(separator: ", ")))")), trace: trace)
+        answer.reply.route = task.route
+        (answer.usage.tier, answer.usage.routeReason) = (task.route?.tier, task.route?.reason)
+        // The router's model replaces the one the request names.
+        let requested = task.route?.model ?? task.request.model
+        guard var model = catalog.resolve(requested) else {
+            return outputs(answer.failed(ReplyError(.unknownModel, "model '\(requested ?? "")' is not in the catalog (known: \(catalog.names.joined(separator: ", ")))")), trace: trace)
+        }
+        if task.route?.localOnly == true {
+            // Only local deployments, on failover too: the chain never sees the others.
+            model.deployments = model.deployments.filter(\.local)
+            guard let first = model.deployments.first else {
+                return outputs(answer.failed(ReplyError(.providerUnavailable, "tier '\(task.route?.tier ?? "")' may only use local deployments, and \(model.name) has none")), trace: trace)
+            }
+            (model.provider, model.providerModel) = (first.provider, first.providerModel)
         }
         answer.model = model
         var remainingMs = task.deadlineMs.map { $0 - Timestamp.nowMs() } ?? Int64(settings.defaultDeadlineMs)

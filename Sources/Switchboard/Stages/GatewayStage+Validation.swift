@@ -71,7 +71,9 @@ extension GatewayStage {
     /// The key's and tenant's scope: which models and retrieval collections they may use.
     func checkScope(_ request: ChatRequest, grant: KeyGrant) -> ReplyError? {
         let resolved = models.resolve(request.model)
-        if !grant.allows(model: request.model, resolved: resolved) {
+        // With routing, `auto` is resolved by the router within the scope (`allowedModels`).
+        let automatic = routed && (request.model == nil || request.model == "auto" || request.model == "")
+        if !automatic && !grant.allows(model: request.model, resolved: resolved) {
             let allowed = Set(grant.keyScope.models + grant.tenantScope.models).sorted().joined(separator: ", ")
             return ReplyError(.forbidden, "model '\(request.model ?? resolved?.name ?? "auto")' is not allowed for this key (allowed: \(allowed))")
         }
@@ -79,5 +81,13 @@ extension GatewayStage {
             return ReplyError(.forbidden, "retrieval collection '\(collection.prefix(128))' is not allowed for this key")
         }
         return nil
+    }
+}
+
+extension GatewayStage {
+    /// The catalog models `grant` may use, for the router; nil when its scopes name none.
+    func allowedModels(_ grant: KeyGrant) -> [String]? {
+        guard !grant.keyScope.models.isEmpty || !grant.tenantScope.models.isEmpty else { return nil }
+        return modelList.filter { grant.allows(model: $0.name, resolved: $0) }.map(\.name)
     }
 }

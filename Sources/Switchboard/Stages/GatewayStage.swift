@@ -6,7 +6,7 @@ import Redis
 /// The API gateway: authenticate the key, check the reply-to, validate the request against its
 /// contract (v1, or v2 upcast to the one internal form) and the configured limits, check the
 /// key's scope, admit it against the global rate limits and budgets, strip the credential, and
-/// forward to the completer. Every request leaves with exactly one outcome: forwarded, or an
+/// forward to the router. Every request leaves with exactly one outcome: forwarded, or an
 /// error reply (and a dead letter when the record itself is malformed).
 public struct GatewayStage: Stage {
     public let name = "gateway"
@@ -16,6 +16,9 @@ public struct GatewayStage: Stage {
     let contracts: [RequestVersion: TopicContract]
     let versionsByTopic: [String: RequestVersion]
     let models: ModelCatalog
+    let modelList: [ModelConfig]
+    /// Whether a router picks the model of requests that name none (or `auto`).
+    let routed: Bool
     let settings: GatewaySettings
     let topics: TopicNames
     let emitter: ReplyEmitter
@@ -42,6 +45,8 @@ public struct GatewayStage: Stage {
                             cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: outage)
         admission = redis.map { AdmissionControl(limiter: RateLimiter(redis: $0, prefix: config.redis.keyPrefix), policy: config.gateway.redisFailure, outage: outage) }
         models = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
+        modelList = config.models
+        routed = config.routing != nil
         settings = config.gateway
         topics = config.topics
         emitter = ReplyEmitter(topics: config.topics)
@@ -122,14 +127,15 @@ public struct GatewayStage: Stage {
             }
         }
 
-        let task = CompletionTask(requestID: requestID, principal: grant.principal, apiVersion: version.rawValue, replyTo: replyTo,
+        var task = CompletionTask(requestID: requestID, principal: grant.principal, apiVersion: version.rawValue, replyTo: replyTo,
                                   deadlineMs: deadline, receivedAtMs: Timestamp.nowMs(), request: request,
                                   timings: ["gateway_ms": elapsedMs(since: start), "gateway_queue_ms": queuedMs(record)])
+        task.allowedModels = allowedModels(grant)
         // New headers, never the incoming ones: the credential stays here.
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
         if let deadline { headers.append(KafkaHeader(CEHeader.deadline, String(deadline))) }
         log(requestID: requestID, principal: grant.principal, version: version, outcome: "forwarded", code: nil, start: start, prompt: prompt)
-        return StageResult(outputs: [KafkaOutgoingRecord(topic: task.request.retrieval == nil ? topics.complete : topics.retrieve, key: record.key ?? Array(requestID.utf8),
+        return StageResult(outputs: [KafkaOutgoingRecord(topic: topics.route, key: record.key ?? Array(requestID.utf8),
                                                          value: EventCoding.encode(task), headers: headers)])
     }
 

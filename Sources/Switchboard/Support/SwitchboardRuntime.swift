@@ -11,7 +11,7 @@ import VectorStores
 
 /// The stages a process can run.
 public enum StageRole: String, Sendable, CaseIterable {
-    case gateway, retriever, completer, embedder
+    case gateway, router, retriever, completer, embedder
 }
 
 /// Builds a process's clients and stages from the configuration, and runs them with the ops
@@ -95,6 +95,8 @@ public struct SwitchboardRuntime: Sendable {
         if roles.contains(.embedder) || roles.contains(.retriever) {
             retrieval = (try makeEmbedder(), try await makeVectorStore())
         }
+        // The router's semantic routes embed with the same model when this process has it loaded.
+        let sharedEmbedder: MiniLMEmbedder? = retrieval?.embedder
         defer { if let store = retrieval?.store { Task { try? await store.close() } } }
         let serializer = KeyedSerializer()
         var admin: CollectionAdmin?
@@ -112,6 +114,9 @@ public struct SwitchboardRuntime: Sendable {
                                            options: .init(window: 2000, deadLetterTopic: config.topics.deadLetter,
                                                           groupID: "\(config.kafka.groupPrefix)-settlement"),
                                            logger: logger))
+            case .router:
+                stage = try await makeRouter(embedder: sharedEmbedder)
+                options.window = 2000
             case .completer:
                 stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window

@@ -87,7 +87,9 @@ struct GatewayPipelineTests {
             ids[name] = id
             try await pipeline.producer.send(raw(json, id))
         }
-        let replies = try await pipeline.readAll(pipeline.config.topics.results, atLeast: cases.count, settle: .milliseconds(500))
+        // The valid request has a retrieval block: the router sends it on to the retriever.
+        let replies = try await pipeline.readAll(pipeline.config.topics.results, atLeast: cases.count - 1, settle: .milliseconds(500))
+        let retrieving = try await pipeline.readAll(pipeline.config.topics.retrieve, atLeast: 1, settle: .milliseconds(200))
         let stats = pipeline.simulator.stats()
         await pipeline.stop()
         let byID = Dictionary(replies.compactMap { $0.decoded(Reply.self) }.map { ($0.requestID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -97,11 +99,12 @@ struct GatewayPipelineTests {
                 #expect(reply?.error?.code == code, "\(name): \(reply?.error?.message ?? "no reply")")
                 #expect(reply?.error?.message.isEmpty == false)
             } else {
-                #expect(reply?.status == .ok, "\(name): \(reply?.error?.message ?? "no reply")")
+                #expect(reply == nil, "\(name): \(reply?.error?.message ?? "answered")")
+                #expect(retrieving.contains { $0.header(CEHeader.id) == ids[name] }, "\(name) did not reach the retriever topic")
             }
         }
-        // Only the one valid request reached the provider.
-        #expect(stats.totalRequests == 1)
+        // No rejected request reached the provider (the valid one waits for the retriever).
+        #expect(stats.totalRequests == 0)
     }
 
     @Test("no downstream topic carries the credential: every record of every topic past the gateway is checked")
@@ -119,7 +122,7 @@ struct GatewayPipelineTests {
             KafkaHeader(CEHeader.id, "garbage-\(UUID())"), KafkaHeader(CEHeader.authorization, "Bearer \(PipelineHarness.devKey)")]))
         try await pipeline.producer.send(v2Record(pipeline, json: #"{"messages":[{"role":"user","content":"v2"}]}"#, requestID: "v2-\(UUID())"))
         count += 4
-        let downstream = [topics.complete, topics.results, topics.results + ".custom", topics.usage, topics.deadLetter]
+        let downstream = [topics.route, topics.complete, topics.results, topics.results + ".custom", topics.usage, topics.deadLetter]
         var records: [KafkaRecord] = []
         records += try await pipeline.readAll(topics.results, atLeast: count - 1, settle: .milliseconds(500))
         for topic in downstream where topic != topics.results {
@@ -131,6 +134,9 @@ struct GatewayPipelineTests {
         let forwarded = records.filter { $0.topic == topics.complete }
         #expect(!forwarded.isEmpty)
         #expect(forwarded.allSatisfy { pipeline.contractViolations($0, contract: "llm.complete.v1").isEmpty })
+        let routed = records.filter { $0.topic == topics.route }
+        #expect(!routed.isEmpty)
+        #expect(routed.allSatisfy { pipeline.contractViolations($0, contract: "llm.route.v1").isEmpty })
         for record in records {
             #expect(!record.headers.contains { $0.name.lowercased() == CEHeader.authorization }, "\(record.topic) carries an authorization header")
             #expect(!record.headers.contains { $0.value.map { Self.contains($0, secret) } ?? false }, "\(record.topic) carries the key in a header")

@@ -23,7 +23,7 @@ struct SharedLimitProcessTests {
           producer_properties: {linger.ms: "1", compression.type: lz4}
           group_prefix: shared-\(id)
         redis: {url: "\(PipelineHarness.redisURL)", key_prefix: "shared-\(id)"}
-        topics: {requests: shared.\(id).requests, complete: shared.\(id).complete, results: shared.\(id).results, usage: shared.\(id).usage, dead_letter: shared.\(id).dlq}
+        topics: {requests: shared.\(id).requests, route: shared.\(id).route, complete: shared.\(id).complete, results: shared.\(id).results, usage: shared.\(id).usage, dead_letter: shared.\(id).dlq}
         tenants:
           - id: shared
             limits: {requests_per_minute: \(limit)}
@@ -68,7 +68,7 @@ struct SharedLimitProcessTests {
             try await group.waitForAll()
         }
         let harness = try await PipelineHarness.readerOnly(runtime: runtime, logger: logger)
-        let forwarded = try await harness.readAll(topics.complete, atLeast: limit, settle: .seconds(2))
+        let forwarded = try await harness.readAll(topics.route, atLeast: limit, settle: .seconds(2))
         let rejected = try await harness.readAll(topics.results, atLeast: count - limit, settle: .milliseconds(500))
         var consumedBy: [Int] = []
         for port in ports {

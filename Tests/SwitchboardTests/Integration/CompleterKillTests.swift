@@ -27,7 +27,7 @@ struct CompleterKillTests {
           producer_properties: {linger.ms: "1", compression.type: lz4}
           group_prefix: kill-\(id)
         redis: {url: "\(PipelineHarness.redisURL)"}
-        topics: {requests: kill.\(id).requests, complete: kill.\(id).complete, results: kill.\(id).results, usage: kill.\(id).usage, dead_letter: kill.\(id).dlq}
+        topics: {requests: kill.\(id).requests, route: kill.\(id).route, complete: kill.\(id).complete, results: kill.\(id).results, usage: kill.\(id).usage, dead_letter: kill.\(id).dlq}
         providers:
           - {name: sim, base_url: "http://127.0.0.1:\(simPort)", timeout_ms: 30000}
         models:

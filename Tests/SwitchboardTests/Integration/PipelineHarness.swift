@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Kafka
 import Logging
@@ -71,9 +72,10 @@ struct PipelineHarness {
     /// `providers`, `models` and `completer` replace those YAML sections; `$SIM` in them is the
     /// simulator's base URL.
     static func start(simulatorConfiguration: SimulatorConfiguration = SimulatorConfiguration(),
-                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .completer],
+                      providerURL: String? = nil, window: Int = 1000, roles: [StageRole] = [.gateway, .router, .completer],
                       providers: String? = nil, models: String? = nil, completer: String? = nil,
                       withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "",
+                      routing: String? = nil, embedder: (any TextEmbedder)? = nil,
                       vectorStore: (any VectorStore)? = nil, extraYAML: String = "") async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
@@ -92,8 +94,9 @@ struct PipelineHarness {
         topics:
           requests: test.\(id).requests
           requests_v2: test.\(id).requests.v2
-          complete: test.\(id).complete
+          route: test.\(id).route
           retrieve: test.\(id).retrieve
+          complete: test.\(id).complete
           ingest: test.\(id).ingest
           indexed: test.\(id).indexed
           results: test.\(id).results
@@ -119,6 +122,7 @@ struct PipelineHarness {
         \(completer?.contains("retry") == true ? "" : "  retry: {max_attempts: 1}")
         \(completer ?? "")
         gateway: {key_cache_ms: 500\(gatewayExtra.isEmpty ? "" : ", " + gatewayExtra)}
+        \(routing ?? "")
         \(extraYAML)
         """.replacingOccurrences(of: "$SIM", with: providerURL ?? "http://127.0.0.1:\(port)").replacingOccurrences(of: "$ID", with: id)
         let config = try SwitchboardConfig.parse(yaml, path: "test")
@@ -127,9 +131,9 @@ struct PipelineHarness {
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         // The dev broker creates a topic on a producer's metadata request.
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.complete, topics.results,
+        try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.route, topics.retrieve, topics.complete, topics.results,
                                             topics.usage, topics.deadLetter, topics.results + ".custom",
-                                            topics.retrieve, topics.ingest, topics.indexed])
+                                            topics.ingest, topics.indexed])
         let http = HTTPClientBox.shared
         let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
@@ -143,6 +147,7 @@ struct PipelineHarness {
         for role in roles {
             let stage: any Stage = switch role {
             case .gateway: try GatewayStage(config: config, catalog: catalog, redis: withRedis ? redis : nil, logger: logger)
+            case .router: try await runtime.makeRouter(embedder: embedder)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
             case .retriever:
                 try { () throws -> any Stage in

@@ -20,7 +20,7 @@ struct ChildPipeline {
         let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
         return ChildPipeline(configPath: configPath, config: config, runtime: runtime, producer: producer)
     }
 

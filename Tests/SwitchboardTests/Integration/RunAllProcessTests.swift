@@ -39,7 +39,7 @@ struct RunAllProcessTests {
           group_prefix: runall-\(id)
         redis: {url: "\(ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379")"}
         metrics: {port: \(metricsPort)}
-        topics: {requests: runall.\(id).requests, complete: runall.\(id).complete, results: runall.\(id).results, usage: runall.\(id).usage, dead_letter: runall.\(id).dlq}
+        topics: {requests: runall.\(id).requests, route: runall.\(id).route, retrieve: runall.\(id).retrieve, complete: runall.\(id).complete, results: runall.\(id).results, usage: runall.\(id).usage, dead_letter: runall.\(id).dlq}
         tenants:
           - id: acme
             keys: [{id: acme-key, sha256: \(KeyStore.hash(key))}]
@@ -112,7 +112,7 @@ struct RunAllProcessTests {
         #expect(gateway.allSatisfy { $0["tenant"]?.stringValue == "acme" && $0["key_id"]?.stringValue == "acme-key" && $0["latency_ms"] != nil })
         #expect(!completer.isEmpty)
         #expect(completer.allSatisfy { $0["outcome"]?.stringValue == "answered" && $0["key_id"]?.stringValue == "acme-key" })
-        for (group, topic) in [("runall-\(id)-gateway", topics.requests), ("runall-\(id)-completer", topics.complete)] {
+        for (group, topic) in [("runall-\(id)-gateway", topics.requests), ("runall-\(id)-router", topics.route), ("runall-\(id)-completer", topics.complete)] {
             let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: group, logger: logger)
             let end = try await consumer.endOffsets(topic: topic)
             let committed = try await consumer.committed(Array(end.keys))

@@ -25,7 +25,7 @@ struct RetrievalPipelineTests {
     func ingestAndAnswer() async throws {
         let sample = try FAQSample.load(queryIDs: Self.queryIDs, distractors: 40)
         let (store, _) = try await TestStores.embedded()
-        let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
+        let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
         let job = IngestJob(tenant: "acme", collection: "pydocs", topic: pipeline.config.topics.ingest)
@@ -58,7 +58,7 @@ struct RetrievalPipelineTests {
     @Test("a tenant never retrieves another tenant's chunks, even for the same collection name and document ids")
     func tenantIsolation() async throws {
         let (store, _) = try await TestStores.embedded()
-        let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
+        let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
         let acme = [IngestDocument(id: "plan.md", title: "Acme plan", text: "Acme's secret launch date for the rocket sled is the ninth of March."),
@@ -88,7 +88,7 @@ struct RetrievalPipelineTests {
     @Test("deletes, filters that match nothing, unknown collections and bad ingest records each get a clear outcome")
     func deletesAndBadInput() async throws {
         let (store, _) = try await TestStores.embedded()
-        let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
+        let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let topics = pipeline.config.topics
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.results, logger: pipeline.logger)
@@ -129,7 +129,7 @@ struct RetrievalPipelineTests {
     func reindexUnderQueries() async throws {
         let sample = try FAQSample.load(queryIDs: Self.queryIDs, distractors: 30)
         let (store, _) = try await TestStores.embedded()
-        let pipeline = try await PipelineHarness.start(roles: [.gateway, .retriever, .completer, .embedder], vectorStore: store)
+        let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let topics = pipeline.config.topics
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: topics.results, logger: pipeline.logger)

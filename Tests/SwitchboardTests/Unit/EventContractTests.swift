@@ -20,7 +20,7 @@ struct EventContractTests {
 
     @Test("every contract file loads, with partitions and a schema")
     func contracts() {
-        for name in ["llm.requests.v1", "llm.complete.v1", "llm.results.v1", "llm.usage.v1", "llm.dlq.v1"] {
+        for name in ["llm.requests.v1", "llm.route.v1", "llm.retrieve.v1", "llm.complete.v1", "llm.results.v1", "llm.usage.v1", "llm.dlq.v1"] {
             #expect(catalog[name] != nil, "missing contract \(name)")
             #expect((catalog[name]?.partitions ?? 0) > 0)
         }

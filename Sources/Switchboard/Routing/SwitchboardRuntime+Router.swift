@@ -1,0 +1,41 @@
+import Embeddings
+import Foundation
+
+extension SwitchboardRuntime {
+    /// The router stage: the configured rules, and the semantic routes embedded with the
+    /// native MiniLM model (loaded only when routes are configured).
+    public func makeRouter(embedder: (any TextEmbedder)? = nil) async throws -> RouterStage {
+        RouterStage(config: config, router: try await makePromptRouter(embedder: embedder), logger: logger)
+    }
+
+    /// The prompt router of the `routing` section, or nil without one.
+    public func makePromptRouter(embedder given: (any TextEmbedder)? = nil) async throws -> PromptRouter? {
+        guard let routing = config.routing else { return nil }
+        var embedder = given
+        if embedder == nil, let semantic = routing.semantic, !semantic.routes.isEmpty {
+            do {
+                embedder = try MiniLMEmbedder(logger: logger)
+            } catch {
+                throw StartupError("routing.semantic needs the embedding model: \(error)")
+            }
+        }
+        var semantic: SemanticRoutes?
+        if let config = routing.semantic, !config.routes.isEmpty, let embedder {
+            semantic = try await SemanticRoutes.build(config, embedder: embedder)
+        }
+        let tokenizer = (embedder as? MiniLMEmbedder)?.tokenizer ?? (try? WordPieceTokenizer(
+            vocabularyURL: ModelLocation.defaultDirectory().appendingPathComponent(ModelLocation.vocabularyFile)))
+        return try PromptRouter(settings: routing, catalog: ModelCatalog(models: config.models, defaultModel: config.defaultModel),
+                                semantic: semantic, countTokens: PromptRouter.tokenCounter(tokenizer), logger: logger)
+    }
+}
+
+extension PromptRouter {
+    /// Counts tokens with the MiniLM WordPiece tokenizer when it is installed (close to what
+    /// BPE tokenizers of the providers count for English), else estimates a quarter of the
+    /// UTF-8 bytes, as admission does.
+    public static func tokenCounter(_ tokenizer: WordPieceTokenizer?) -> @Sendable (String) -> Int {
+        if let tokenizer { return { tokenizer.countTokens($0) } }
+        return { ($0.utf8.count + 3) / 4 }
+    }
+}

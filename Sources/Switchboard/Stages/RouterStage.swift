@@ -1,0 +1,64 @@
+import Kafka
+import Logging
+
+/// The router: picks the model tier of each request (`PromptRouter`), records the decision on
+/// the task, and forwards it to the retriever when it has a `retrieval` block, else straight
+/// to the completer. Without a `routing` section it forwards requests unchanged.
+public struct RouterStage: Stage {
+    public let name = "router"
+    public let inputTopics: [String]
+    let router: PromptRouter?
+    let topics: TopicNames
+    let emitter: ReplyEmitter
+    let logger: Logger
+
+    public init(config: SwitchboardConfig, router: PromptRouter?, logger: Logger) {
+        inputTopics = [config.topics.route]
+        self.router = router
+        topics = config.topics
+        emitter = ReplyEmitter(topics: config.topics)
+        self.logger = logger
+    }
+
+    public func process(_ record: KafkaRecord) async -> StageResult {
+        let start = ContinuousClock.now
+        let trace = EventHeaders.trace(from: record)
+        guard let value = record.value, var task = try? EventCoding.decode(CompletionTask.self, from: value) else {
+            // Only the gateway writes this topic: a record that is not a task was damaged.
+            let outputs = emitter.rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
+                                            requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
+                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace)
+            return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
+        }
+        if let router {
+            let outcome = await router.decide(task.request, tenant: task.principal.tenant, allowedModels: task.allowedModels.map(Set.init))
+            RouterMetrics.latency(seconds: elapsedMs(since: start) / 1000)
+            switch outcome {
+            case .success(let decision):
+                task.route = decision
+                RouterMetrics.decision(tier: decision.tier, reason: decision.reason)
+            case .failure(let error):
+                RouterMetrics.decision(tier: "none", reason: error.code.rawValue)
+                log(task, outcome: "rejected", detail: error.code.rawValue, start: start)
+                return StageResult(outputs: emitter.rejection(error, requestID: task.requestID, principal: task.principal, replyTo: task.replyTo,
+                                                              stage: name, latencyMs: elapsedMs(since: start), trace: trace,
+                                                              apiVersion: task.apiVersion))
+            }
+        }
+        task.timings["router_ms"] = elapsedMs(since: start)
+        task.timings["router_queue_ms"] = queuedMs(record)
+        let topic = task.request.retrieval == nil ? topics.complete : topics.retrieve
+        log(task, outcome: "routed", detail: task.route.map { "\($0.tier) \($0.reason)" } ?? "unrouted", start: start)
+        // The gateway's headers (id, reply-to, deadline, trace) travel on unchanged.
+        let headers = record.headers.filter { $0.name.lowercased() != CEHeader.authorization }
+        return StageResult(outputs: [KafkaOutgoingRecord(topic: topic, key: record.key ?? Array(task.requestID.utf8),
+                                                         value: EventCoding.encode(task), headers: headers)])
+    }
+
+    private func log(_ task: CompletionTask, outcome: String, detail: String, start: ContinuousClock.Instant) {
+        logger.debug("route", metadata: [
+            "request_id": "\(task.requestID)", "tenant": "\(task.principal.tenant)", "stage": "router",
+            "outcome": "\(outcome)", "detail": "\(detail)", "latency_ms": "\(elapsedMs(since: start))",
+        ])
+    }
+}
