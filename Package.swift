@@ -40,9 +40,11 @@ let package = Package(
         ]),
         // hnswlib (header-only C++, Debian's libhnswlib-dev) behind a small C API for the embedded store.
         .target(name: "CHnswlib"),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Vector stores behind one protocol: the embedded index and PostgreSQL + pgvector.
         .target(name: "VectorStores", dependencies: [
             "CHnswlib",
+            "CLibpq",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Kafka", dependencies: [

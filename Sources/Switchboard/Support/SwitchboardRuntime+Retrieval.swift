@@ -30,7 +30,15 @@ extension SwitchboardRuntime {
                 throw StartupError("the embedded vector store at \(settings.path) did not open: \(error)")
             }
         case .pgvector:
-            throw StartupError("vector_store.kind pgvector is not built into this binary")
+            let url = config.expandedKafkaProperties(["url": settings.postgresURL])["url"] ?? ""
+            guard !url.isEmpty else {
+                throw StartupError("vector_store.postgres_url is empty: set it or SWITCHBOARD_PG_URL (ops/dev-up prints the dev URL)")
+            }
+            do {
+                return try await PostgresVectorStore.open(PostgresVectorStoreConfiguration(url: url, efSearch: settings.efSearch))
+            } catch {
+                throw StartupError("vector_store.kind pgvector did not open: \(error)")
+            }
         }
     }
 
