@@ -86,7 +86,7 @@ struct EvalChunkingCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Embed each chunk with its document title and headings in front.")
     var title = false
 
-    @Option(name: .long, help: "Use only the first N documents (quick looks).")
+    @Option(name: .long, help: "Keep every judged document and only N others (quick looks).")
     var limit: Int?
 
     func run() async throws {
@@ -100,7 +100,15 @@ struct EvalChunkingCommand: AsyncParsableCommand {
         for item in try DocumentSource.load(path: corpus) {
             if case .document(let document) = item { documents.append(document) }
         }
-        if let limit { documents = Array(documents.prefix(limit)) }
+        if let limit {
+            let judged = Set(try RetrievalEvaluation.loadQrels(path: qrels).values.flatMap(\.keys))
+            var others = 0
+            documents = documents.filter { document in
+                if judged.contains(document.id) { return true }
+                others += 1
+                return others <= limit
+            }
+        }
         var owners: [String] = []
         var texts: [String] = []
         for document in documents {
@@ -120,17 +128,45 @@ struct EvalChunkingCommand: AsyncParsableCommand {
         bar.finish()
         let embedSeconds = ProgressBar.seconds(ContinuousClock.now - started)
         let judgements = try RetrievalEvaluation.loadQrels(path: qrels)
-        var ranked: [String: [String]] = [:]
+        // Document vectors as the normalised mean of their chunks' vectors (the whole passage
+        // in one vector), for comparison with ranking each document at its best chunk.
+        var documentIndex: [String: Int] = [:]
+        var means: [[Float]] = []
+        var names: [String] = []
+        for (index, owner) in owners.enumerated() {
+            let d = documentIndex[owner] ?? { documentIndex[owner] = means.count; means.append([Float](repeating: 0, count: embedder.dimension)); names.append(owner); return means.count - 1 }()
+            for j in 0..<embedder.dimension { means[d][j] += vectors[index][j] }
+        }
+        for d in means.indices {
+            let norm = means[d].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { means[d] = means[d].map { $0 / norm } }
+        }
+        var ranked: [String: [String: [String]]] = ["best chunk": [:], "first chunk": [:], "mean vector": [:], "best chunk + mean vector": [:]]
         for query in try RetrievalEvaluation.loadQueries(path: queries) where judgements[query.id] != nil {
             let q = try await embedder.embed(query.text)
-            var scored = vectors.indices.map { index in (index, zip(q, vectors[index]).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
-            scored.sort { $0.1 > $1.1 }
-            ranked[query.id] = RetrievalEvaluation.documents(fromRankedChunks: scored.prefix(400).map { owners[$0.0] })
+            func dot(_ v: [Float]) -> Float { zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+            var best = [Float](repeating: -2, count: means.count)
+            var first = [Float](repeating: -2, count: means.count)
+            for index in vectors.indices {
+                let d = documentIndex[owners[index]]!
+                let score = dot(vectors[index])
+                best[d] = max(best[d], score)
+                if first[d] == -2 { first[d] = score }
+            }
+            let mean = means.map(dot)
+            func top(_ scores: [Float]) -> [String] {
+                scores.indices.sorted { scores[$0] > scores[$1] }.prefix(100).map { names[$0] }
+            }
+            ranked["best chunk"]![query.id] = top(best)
+            ranked["first chunk"]![query.id] = top(first)
+            ranked["mean vector"]![query.id] = top(mean)
+            ranked["best chunk + mean vector"]![query.id] = top(best.indices.map { (best[$0] + mean[$0]) / 2 })
         }
-        let scores = RetrievalEvaluation.score(ranked: ranked, qrels: judgements)
-        print("embedded in \(String(format: "%.1f", embedSeconds)) s; \(scores.queries) judged queries")
-        for k in RetrievalEvaluation.cutoffs { print(String(format: "recall@%-3d %.3f", k, scores.recall[k] ?? 0)) }
-        print(String(format: "MRR@10     %.3f", scores.mrr10))
-        print(String(format: "nDCG@10    %.3f", scores.ndcg10))
+        print("embedded in \(String(format: "%.1f", embedSeconds)) s")
+        for (name, ranking) in ranked.sorted(by: { $0.key < $1.key }) {
+            let scores = RetrievalEvaluation.score(ranked: ranking, qrels: judgements)
+            print(String(format: "%-26@ recall@1 %.3f  @5 %.3f  @10 %.3f  @100 %.3f  MRR@10 %.3f  nDCG@10 %.3f", name as NSString,
+                         scores.recall[1] ?? 0, scores.recall[5] ?? 0, scores.recall[10] ?? 0, scores.recall[100] ?? 0, scores.mrr10, scores.ndcg10))
+        }
     }
 }

@@ -55,7 +55,7 @@ public struct DocumentChunker: Sendable {
         var chunks: [DocumentChunk] = []
         for section in sections(scalars, markdown: markdown) {
             let pieces = split(scalars, Piece(start: section.start, end: section.end), level: 0)
-            for range in pack(scalars, pieces) {
+            for range in pack(scalars, pieces, limit: balancedLimit(scalars, Piece(start: section.start, end: section.end))) {
                 let body = string(scalars, range)
                 let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !trimmed.isEmpty else { continue }
@@ -129,9 +129,21 @@ public struct DocumentChunker: Sendable {
         return parts.flatMap { split(scalars, $0, level: level + 1) }
     }
 
-    /// Packs neighbouring pieces into chunks of at most `maxTokens`, each new chunk starting with
+    /// The chunk size that cuts a section into pieces of about equal size: a 300-token section
+    /// becomes two chunks of about 160 tokens rather than 256 and a 50-token tail, which would
+    /// carry little meaning of its own and match queries by accident.
+    private func balancedLimit(_ scalars: [Unicode.Scalar], _ section: Piece) -> Int {
+        let total = tokens(scalars, section)
+        guard total > settings.maxTokens else { return settings.maxTokens }
+        let step = max(1, settings.maxTokens - settings.overlapTokens)
+        let count = Int((Double(total - settings.overlapTokens) / Double(step)).rounded(.up))
+        let even = Int((Double(total - settings.overlapTokens) / Double(count)).rounded(.up)) + settings.overlapTokens
+        return min(settings.maxTokens, even + 8)
+    }
+
+    /// Packs neighbouring pieces into chunks of at most `limit` tokens, each new chunk starting with
     /// the last pieces of the previous one that fit in `overlapTokens`.
-    private func pack(_ scalars: [Unicode.Scalar], _ pieces: [Piece]) -> [Piece] {
+    private func pack(_ scalars: [Unicode.Scalar], _ pieces: [Piece], limit: Int) -> [Piece] {
         var chunks: [Piece] = []
         var current: [Piece] = []
         func span(_ list: [Piece]) -> Piece { Piece(start: list.first!.start, end: list.last!.end) }  // invariant: never called empty
@@ -140,7 +152,7 @@ public struct DocumentChunker: Sendable {
                 current = [piece]
                 continue
             }
-            if tokens(scalars, span(current + [piece])) <= settings.maxTokens {
+            if tokens(scalars, span(current + [piece])) <= limit {
                 current.append(piece)
                 continue
             }
@@ -149,7 +161,7 @@ public struct DocumentChunker: Sendable {
             for previous in current.reversed() {
                 let candidate = [previous] + overlap
                 guard tokens(scalars, span(candidate)) <= settings.overlapTokens,
-                      tokens(scalars, span(candidate + [piece])) <= settings.maxTokens else { break }
+                      tokens(scalars, span(candidate + [piece])) <= limit else { break }
                 overlap = candidate
             }
             current = overlap + [piece]

@@ -40,8 +40,23 @@ struct FAQSample {
     }
 }
 
-/// The vector stores end-to-end tests run on: the embedded index in a fresh directory.
+/// The vector stores end-to-end tests run on: the embedded index in a fresh directory, and
+/// PostgreSQL + pgvector of ops/test (`SWITCHBOARD_PG_URL`) in a fresh schema.
 enum TestStores {
+    enum Kind: String, CaseIterable, Sendable { case embedded, pgvector }
+
+    static func make(_ kind: Kind) async throws -> any VectorStore {
+        switch kind {
+        case .embedded:
+            return try await embedded().store
+        case .pgvector:
+            guard let url = ProcessInfo.processInfo.environment["SWITCHBOARD_PG_URL"], !url.isEmpty else {
+                throw HarnessError("no SWITCHBOARD_PG_URL: run the tests with ops/test (it starts the dev PostgreSQL)")
+            }
+            return try await PostgresVectorStore.open(PostgresVectorStoreConfiguration(url: url, schema: "test_e2e_\(UUID().uuidString.prefix(8).lowercased())"))
+        }
+    }
+
     static func embedded() async throws -> (store: any VectorStore, directory: URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sb-vectors-\(UUID().uuidString.prefix(8))")
         return (try await EmbeddedVectorStore.open(directory: directory.path), directory)

@@ -21,10 +21,11 @@ struct RetrievalPipelineTests {
         return try #require(arrival.record.decoded(Reply.self))
     }
 
-    @Test("documents go in through Kafka with acks, unchanged ones are skipped, and a FAQ question is answered with its passage as a source")
-    func ingestAndAnswer() async throws {
+    @Test("documents go in through Kafka with acks, unchanged ones are skipped, and a FAQ question is answered with its passage as a source",
+          arguments: TestStores.Kind.allCases)
+    func ingestAndAnswer(_ kind: TestStores.Kind) async throws {
         let sample = try FAQSample.load(queryIDs: Self.queryIDs, distractors: 40)
-        let (store, _) = try await TestStores.embedded()
+        let store = try await TestStores.make(kind)
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
@@ -53,11 +54,13 @@ struct RetrievalPipelineTests {
         await acks.close()
         await replies.close()
         await pipeline.stop()
+        try await store.close()
     }
 
-    @Test("a tenant never retrieves another tenant's chunks, even for the same collection name and document ids")
-    func tenantIsolation() async throws {
-        let (store, _) = try await TestStores.embedded()
+    @Test("a tenant never retrieves another tenant's chunks, even for the same collection name and document ids",
+          arguments: TestStores.Kind.allCases)
+    func tenantIsolation(_ kind: TestStores.Kind) async throws {
+        let store = try await TestStores.make(kind)
         let pipeline = try await PipelineHarness.start(roles: [.gateway, .router, .retriever, .completer, .embedder], vectorStore: store)
         let acks = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.indexed, logger: pipeline.logger)
         let replies = try await ReplyReader(configuration: pipeline.runtime.consumerConfiguration, topic: pipeline.config.topics.results, logger: pipeline.logger)
@@ -83,6 +86,7 @@ struct RetrievalPipelineTests {
         await acks.close()
         await replies.close()
         await pipeline.stop()
+        try await store.close()
     }
 
     @Test("deletes, filters that match nothing, unknown collections and bad ingest records each get a clear outcome")
@@ -123,6 +127,7 @@ struct RetrievalPipelineTests {
         await acks.close()
         await replies.close()
         await pipeline.stop()
+        try await store.close()
     }
 
     @Test("re-indexing with new chunker settings while questions keep coming: no error, no empty answer, then the switch")
@@ -171,5 +176,6 @@ struct RetrievalPipelineTests {
         await acks.close()
         await replies.close()
         await pipeline.stop()
+        try await store.close()
     }
 }
