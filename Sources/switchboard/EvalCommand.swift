@@ -90,7 +90,8 @@ struct EvalChunkingCommand: AsyncParsableCommand {
     var limit: Int?
 
     func run() async throws {
-        let embedder = try MiniLMEmbedder()
+        // Chunks longer than the model's usual 256 tokens are embedded whole (BERT has 512 positions).
+        let embedder = try MiniLMEmbedder(maxLength: max(WordPieceTokenizer.defaultMaxLength, maxTokens))
         var settings = EmbeddingSettings()
         settings.chunker = ChunkerSettings(maxTokens: maxTokens, overlapTokens: overlap)
         settings.embedTitle = title
