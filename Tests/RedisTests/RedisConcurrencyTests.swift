@@ -74,10 +74,11 @@ struct RedisConcurrencyTests {
         let client = TestRedis.client { $0.poolSize = 1 }
         let key = RedisArgument(TestRedis.key())
         try await client.connect()
-        async let blocker = client.send(["BLPOP", key, 1])
-        try await Task.sleep(for: .milliseconds(200))
+        // BLPOP holds the one connection for 2 s; the PING queues behind it until the shutdown.
+        async let blocker = client.send(["BLPOP", key, 2])
+        try await Task.sleep(for: .milliseconds(500))
         async let queued = client.sendExpectingError(["PING"])
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(300))
         client.shutdown()
         #expect(await queued?.code == .closed)
         // The command already running completes normally.

@@ -77,14 +77,7 @@ final class EmbeddedIndex: @unchecked Sendable {
             index.log = try WriteAheadLog.open(directory + "/log-\(index.generation)").0
         }
         // Files a finished snapshot made obsolete but a kill left behind.
-        for entry in entries {
-            if let g = entry.hasPrefix("snap-") ? Int(entry.dropFirst(5)) : nil, g < (snapshots.max() ?? 0) {
-                try DurableFile.remove(directory + "/" + entry)
-            }
-            if let g = entry.hasPrefix("log-") ? Int(entry.dropFirst(4)) : nil, g < (snapshots.max() ?? 0) {
-                try DurableFile.remove(directory + "/" + entry)
-            }
-        }
+        if let newest = snapshots.max() { try index.removeGenerations(before: newest) }
         return index
     }
 
@@ -131,7 +124,7 @@ final class EmbeddedIndex: @unchecked Sendable {
             try replay(record)
         } catch {
             let failed = VectorStoreError(.unavailable, "index \(name) failed to apply a logged write (\(error)); reopen the store to replay it")
-            failure = failed
+            lock.write { failure = failed }
             throw failed
         }
     }
@@ -179,9 +172,7 @@ final class EmbeddedIndex: @unchecked Sendable {
     func snapshot() throws {
         if let failure { throw failure }
         let next = generation + 1
-        let newLog = try WriteAheadLog.open(directory + "/log-\(next)").0
-        let oldLog = log
-        log = newLog
+        log = try WriteAheadLog.open(directory + "/log-\(next)").0
         let temporary = directory + "/snap-\(next).tmp"
         try DurableFile.remove(temporary)
         try DurableFile.makeDirectory(temporary)
@@ -200,11 +191,17 @@ final class EmbeddedIndex: @unchecked Sendable {
         }
         try DurableFile.syncDirectory(temporary)
         try DurableFile.rename(temporary, to: directory + "/snap-\(next)")
-        let previous = generation
         generation = next
-        try DurableFile.remove(directory + "/snap-\(previous)")
-        _ = oldLog
-        try DurableFile.remove(directory + "/log-\(previous)")
+        try removeGenerations(before: next)
+    }
+
+    /// Deletes the snapshots and logs that snapshot `generation` made obsolete (also those a kill
+    /// during an earlier snapshot left behind).
+    private func removeGenerations(before generation: Int) throws {
+        for entry in try DurableFile.list(directory) {
+            let number = entry.hasPrefix("snap-") ? Int(entry.dropFirst(5)) : entry.hasPrefix("log-") ? Int(entry.dropFirst(4)) : nil
+            if let number, number < generation { try DurableFile.remove(directory + "/" + entry) }
+        }
         try DurableFile.syncDirectory(directory)
     }
 

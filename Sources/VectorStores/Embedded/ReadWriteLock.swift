@@ -1,7 +1,9 @@
 import Glibc
 
 /// A pthread read-write lock that prefers writers, so a steady stream of searches cannot starve
-/// an upsert. Held only for in-memory work, never across file I/O or an `await`.
+/// an upsert. Never held across an `await`. The write side covers in-memory work only; a snapshot
+/// holds the read side while it saves, which searches share and only writers (already queued
+/// behind that snapshot) wait for.
 final class ReadWriteLock: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 

@@ -111,7 +111,7 @@ struct PipelineHarness {
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
         redis: {url: "\(redisURL)", key_prefix: "test-\(id)"}
         providers:
-        \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 5000, connect_timeout_ms: 500}")
+        \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 15000, connect_timeout_ms: 2000}")
         models:
         \(models ?? "  - {name: sim-small, provider: sim, input_usd_per_mtok: \"0.15\", output_usd_per_mtok: \"0.60\", aliases: [small]}")
         default_model: sim-small
