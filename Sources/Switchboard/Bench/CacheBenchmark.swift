@@ -40,11 +40,13 @@ public struct CacheBenchmark: Sendable {
         let redis = try await runtime.connectRedis()
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
         let http = HTTPClient(logger: logger)
         let runners = [
             StageRunner(stage: try GatewayStage(config: config, catalog: catalog, logger: logger), consumer: runtime.consumerConfiguration,
                         producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
+            StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration,
+                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-router"), logger: logger),
             StageRunner(stage: runtime.makeCompleter(http: http, redis: redis, producer: producer),
                         consumer: runtime.consumerConfiguration, producer: producer,
                         options: .init(window: 2000, maxInFlight: 8000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),

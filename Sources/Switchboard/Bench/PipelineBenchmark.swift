@@ -36,6 +36,7 @@ public struct PipelineBenchmark: Sendable {
           producer_properties: {linger.ms: "\(lingerMs)", compression.type: lz4}
         topics:
           requests: bench.\(id).requests
+          route: bench.\(id).route
           complete: bench.\(id).complete
           results: bench.\(id).results
           usage: bench.\(id).usage
@@ -67,11 +68,14 @@ public struct PipelineBenchmark: Sendable {
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
         let http = HTTPClient(logger: logger)
         let runners = [
             StageRunner(stage: try GatewayStage(config: config, catalog: catalog, logger: logger), consumer: runtime.consumerConfiguration,
                         producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
+            // No routing section: the router forwards each request unchanged (one more hop).
+            StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration,
+                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-router"), logger: logger),
             StageRunner(stage: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger),
                         consumer: runtime.consumerConfiguration, producer: producer,
                         options: .init(window: 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
