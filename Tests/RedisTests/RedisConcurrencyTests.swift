@@ -58,10 +58,12 @@ struct RedisConcurrencyTests {
         let client = TestRedis.client { $0.poolSize = 1 }
         defer { client.shutdown() }
         let key = RedisArgument(TestRedis.key())
-        async let blocker = client.send(["BLPOP", key, 1])
-        try await Task.sleep(for: .milliseconds(200))
+        // BLPOP holds the one connection for 5 s (long beside the sleeps, even on a loaded
+        // machine), so the PING is still queued when it is cancelled.
+        async let blocker = client.send(["BLPOP", key, 5])
+        try await Task.sleep(for: .milliseconds(500))
         let waiting = Task { await client.sendExpectingError(["PING"]) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(300))
         waiting.cancel()
         let error = await waiting.value
         #expect(error?.code == .cancelled)
@@ -74,8 +76,8 @@ struct RedisConcurrencyTests {
         let client = TestRedis.client { $0.poolSize = 1 }
         let key = RedisArgument(TestRedis.key())
         try await client.connect()
-        // BLPOP holds the one connection for 2 s; the PING queues behind it until the shutdown.
-        async let blocker = client.send(["BLPOP", key, 2])
+        // BLPOP holds the one connection for 5 s; the PING queues behind it until the shutdown.
+        async let blocker = client.send(["BLPOP", key, 5])
         try await Task.sleep(for: .milliseconds(500))
         async let queued = client.sendExpectingError(["PING"])
         try await Task.sleep(for: .milliseconds(300))
