@@ -86,7 +86,7 @@ public actor ExactVectorStore: VectorStore {
     public func search(_ query: VectorQuery, in name: String) throws -> [VectorHit] {
         let index = try lookup(name)
         try DocumentCheck.validate(query, dimension: index.dimension)
-        let matrix = index.matrices[query.tenant] ?? buildMatrix(name, tenant: query.tenant)
+        let matrix = try index.matrices[query.tenant] ?? buildMatrix(name, tenant: query.tenant)
         var top = TopK(k: query.k)
         matrix.vectors.withUnsafeBufferPointer { rows in
             query.vector.withUnsafeBufferPointer { q in
@@ -120,10 +120,12 @@ public actor ExactVectorStore: VectorStore {
         return index
     }
 
-    private func buildMatrix(_ name: String, tenant: String) -> TenantMatrix {
-        let records = indexes[name]!.documents.filter { $0.key.tenant == tenant }.values.flatMap(\.chunks)
+    private func buildMatrix(_ name: String, tenant: String) throws -> TenantMatrix {
+        var index = try lookup(name)
+        let records = index.documents.filter { $0.key.tenant == tenant }.values.flatMap(\.chunks)
         let matrix = TenantMatrix(records: records, vectors: records.flatMap(\.vector))
-        indexes[name]!.matrices[tenant] = matrix
+        index.matrices[tenant] = matrix
+        indexes[name] = index
         return matrix
     }
 }

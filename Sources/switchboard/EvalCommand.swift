@@ -132,24 +132,30 @@ struct EvalChunkingCommand: AsyncParsableCommand {
         // Document vectors as the normalised mean of their chunks' vectors (the whole passage
         // in one vector), for comparison with ranking each document at its best chunk.
         var documentIndex: [String: Int] = [:]
-        var means: [[Float]] = []
         var names: [String] = []
-        for (index, owner) in owners.enumerated() {
-            let d = documentIndex[owner] ?? { documentIndex[owner] = means.count; means.append([Float](repeating: 0, count: embedder.dimension)); names.append(owner); return means.count - 1 }()
+        // The document of each chunk, as a position in `names` and `means`.
+        let chunkDocument = owners.map { owner in
+            if let d = documentIndex[owner] { return d }
+            documentIndex[owner] = names.count
+            names.append(owner)
+            return names.count - 1
+        }
+        var means = [[Float]](repeating: [Float](repeating: 0, count: embedder.dimension), count: names.count)
+        for (index, d) in chunkDocument.enumerated() {
             for j in 0..<embedder.dimension { means[d][j] += vectors[index][j] }
         }
         for d in means.indices {
             let norm = means[d].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
             if norm > 0 { means[d] = means[d].map { $0 / norm } }
         }
-        var ranked: [String: [String: [String]]] = ["best chunk": [:], "first chunk": [:], "mean vector": [:], "best chunk + mean vector": [:]]
+        var ranked: [String: [String: [String]]] = [:]
         for query in try RetrievalEvaluation.loadQueries(path: queries) where judgements[query.id] != nil {
             let q = try await embedder.embed(query.text)
             func dot(_ v: [Float]) -> Float { zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
             var best = [Float](repeating: -2, count: means.count)
             var first = [Float](repeating: -2, count: means.count)
             for index in vectors.indices {
-                let d = documentIndex[owners[index]]!
+                let d = chunkDocument[index]
                 let score = dot(vectors[index])
                 best[d] = max(best[d], score)
                 if first[d] == -2 { first[d] = score }
@@ -158,10 +164,10 @@ struct EvalChunkingCommand: AsyncParsableCommand {
             func top(_ scores: [Float]) -> [String] {
                 scores.indices.sorted { scores[$0] > scores[$1] }.prefix(100).map { names[$0] }
             }
-            ranked["best chunk"]![query.id] = top(best)
-            ranked["first chunk"]![query.id] = top(first)
-            ranked["mean vector"]![query.id] = top(mean)
-            ranked["best chunk + mean vector"]![query.id] = top(best.indices.map { (best[$0] + mean[$0]) / 2 })
+            ranked["best chunk", default: [:]][query.id] = top(best)
+            ranked["first chunk", default: [:]][query.id] = top(first)
+            ranked["mean vector", default: [:]][query.id] = top(mean)
+            ranked["best chunk + mean vector", default: [:]][query.id] = top(best.indices.map { (best[$0] + mean[$0]) / 2 })
         }
         print("embedded in \(String(format: "%.1f", embedSeconds)) s")
         for (name, ranking) in ranked.sorted(by: { $0.key < $1.key }) {

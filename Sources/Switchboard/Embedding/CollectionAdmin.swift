@@ -99,9 +99,9 @@ public final class CollectionAdmin: Sendable {
                 name: info.name, active: aliases[version.collection] == info.name, documents: info.documents, chunks: info.chunks,
                 model: version.model, chunkMaxTokens: version.chunker.maxTokens, chunkOverlapTokens: version.chunker.overlapTokens))
         }
-        return byCollection.keys.sorted().map { name in
+        return byCollection.sorted { $0.key < $1.key }.map { name, versions in
             CollectionInfo(collection: name, active: aliases[name],
-                           versions: byCollection[name]!.sorted { (IndexVersion(name: $0.name)?.sequence ?? 0) < (IndexVersion(name: $1.name)?.sequence ?? 0) })
+                           versions: versions.sorted { (IndexVersion(name: $0.name)?.sequence ?? 0) < (IndexVersion(name: $1.name)?.sequence ?? 0) })
         }
     }
 

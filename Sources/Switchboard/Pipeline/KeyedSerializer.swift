@@ -39,7 +39,7 @@ public final class KeyedSerializer: Sendable {
                     s.busy[key] = []
                     return true
                 }
-                s.busy[key]!.append(continuation)
+                s.busy[key, default: []].append(continuation)
                 return false
             }
             if free { continuation.resume() }

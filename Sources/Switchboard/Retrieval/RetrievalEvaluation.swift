@@ -60,7 +60,7 @@ public struct RetrievalEvaluation: Sendable {
             let ranking = ranked[query] ?? []
             for k in cutoffs {
                 let found = ranking.prefix(k).filter { relevant[$0] != nil }.count
-                recall[k]! += Double(found) / Double(relevant.count)
+                recall[k, default: 0] += Double(found) / Double(relevant.count)
             }
             if let rank = ranking.prefix(10).firstIndex(where: { relevant[$0] != nil }) { mrr += 1 / Double(rank + 1) }
             var dcg = 0.0

@@ -41,14 +41,14 @@ public enum CodeDetector {
             #"^\s*[A-Za-z_][A-Za-z0-9_.]*\(.*\)\s*;?\s*$"#,
         ]
         // The patterns are literals checked by the tests; failing here is a programming error.
-        return try! NSRegularExpression(pattern: alternatives.joined(separator: "|"), options: [.anchorsMatchLines])
+        return try! NSRegularExpression(pattern: alternatives.joined(separator: "|"), options: [.anchorsMatchLines])  // invariant: literal patterns, compiled by the tests
     }()
 
     /// A declaration that opens a block (`def f(x):`, `func f() {`): code on its own.
     private static let declaration: NSRegularExpression = {
         let pattern = #"^\s*(def|class|fn|func|function|fun|async def|public class|struct|impl|interface)\s+[A-Za-z_][A-Za-z0-9_]*.*[:{]\s*$"#
         // A literal checked by the tests, as above.
-        return try! NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
+        return try! NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])  // invariant: a literal pattern, compiled by the tests
     }()
 
     /// Whether `text` contains code: a fenced block, a block-opening declaration, or at least

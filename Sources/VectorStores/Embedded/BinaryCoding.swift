@@ -32,9 +32,9 @@ struct BinaryWriter {
 
     mutating func write(_ metadata: [String: String]) {
         write(UInt32(metadata.count))
-        for key in metadata.keys.sorted() {
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             write(key)
-            write(metadata[key]!)
+            write(value)
         }
     }
 }

@@ -178,14 +178,14 @@ final class EmbeddedIndex: @unchecked Sendable {
         try DurableFile.makeDirectory(temporary)
         try lock.read {
             var state = BinaryWriter(capacity: 1 << 16)
-            let names = tenants.keys.sorted()
-            state.write(UInt32(names.count))
-            for (n, tenant) in names.enumerated() {
+            let sorted = tenants.sorted { $0.key < $1.key }
+            state.write(UInt32(sorted.count))
+            for (n, (tenant, graph)) in sorted.enumerated() {
                 let graphPath = temporary + "/graph-\(n).hnsw"
-                try tenants[tenant]!.graph.save(to: graphPath)
+                try graph.graph.save(to: graphPath)
                 try DurableFile.syncFile(graphPath)
                 state.write(tenant)
-                tenants[tenant]!.encode(into: &state)
+                graph.encode(into: &state)
             }
             try DurableFile.replace(temporary + "/state.bin", with: state.bytes)
         }

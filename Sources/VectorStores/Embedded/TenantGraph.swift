@@ -125,8 +125,9 @@ final class TenantGraph {
         let scores = try graph.scores(query, labels: candidates)
         var top = TopK(k: k)
         for (i, score) in scores.enumerated() { top.offer(i, score: score) }
-        return top.sorted().map { i, score in
-            let record = records[Int(candidates[i])]!
+        return top.sorted().compactMap { i, score in
+            // Candidates are live labels collected above; a nil would be a hole, skipped.
+            guard let record = records[Int(candidates[i])] else { return nil }
             return VectorHit(documentID: record.documentID, chunkIndex: record.chunkIndex, text: record.text,
                              metadata: record.metadata, score: score)
         }

@@ -15,7 +15,11 @@ struct ChildPipeline {
     /// Writes `yaml` to a temporary file (removed by `cleanUp`), loads it, and prepares the topics.
     static func prepare(yaml: String, name: String, logger: Logger) async throws -> ChildPipeline {
         let configPath = NSTemporaryDirectory() + "switchboard-\(name).yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        // An embedded vector index of its own, never the project's .run/vectors (which a
+        // developer's pipeline may own and fill).
+        let ownStore = yaml.contains("vector_store:") ? yaml
+            : yaml + "\nvector_store: {kind: embedded, path: \"\(NSTemporaryDirectory())switchboard-\(name)-vectors\"}\n"
+        try ownStore.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try SwitchboardConfig.load(path: configPath)
         let runtime = SwitchboardRuntime(config: config, catalog: try PipelineHarness.topicCatalog(), logger: logger)
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
