@@ -22,6 +22,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Producer linger.ms.")
         var lingerMs: Int = 0
 
+        @Flag(name: .long, help: "Route in a router stage of its own (one more Kafka hop) instead of in the gateway.")
+        var routerStage = false
+
         @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
         var fetchWaitMs: Int = 1
 
@@ -31,7 +34,8 @@ struct BenchCommand: AsyncParsableCommand {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let config = try options.load()
             let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
-                                              lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, logger: Logger(label: "switchboard.bench"))
+                                              lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, routerStage: routerStage,
+                                              logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
         }
     }

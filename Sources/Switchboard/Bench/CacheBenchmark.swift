@@ -43,10 +43,10 @@ public struct CacheBenchmark: Sendable {
         try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
         let http = HTTPClient(logger: logger)
         let runners = [
-            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, logger: logger), consumer: runtime.consumerConfiguration,
-                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
-            StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration,
-                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-router"), logger: logger),
+            // The gateway routes in its own process, as in `run all`.
+            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, routing: try await runtime.gatewayRouting(), logger: logger),
+                        consumer: runtime.consumerConfiguration, producer: producer,
+                        options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
             StageRunner(stage: runtime.makeCompleter(http: http, redis: redis, producer: producer),
                         consumer: runtime.consumerConfiguration, producer: producer,
                         options: .init(window: 2000, maxInFlight: 8000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),

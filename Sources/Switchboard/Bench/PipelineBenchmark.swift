@@ -15,9 +15,13 @@ public struct PipelineBenchmark: Sendable {
     public var rate: Double
     public var lingerMs: Int
     public var fetchWaitMs: Int
+    /// Route in a router stage of its own (one more Kafka hop) instead of in the gateway.
+    public var routerStage: Bool
     public var logger: Logger
 
-    public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 0, fetchWaitMs: Int = 1, logger: Logger) {
+    public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 0, fetchWaitMs: Int = 1, routerStage: Bool = false,
+                logger: Logger) {
+        self.routerStage = routerStage
         self.bootstrap = bootstrap
         self.count = count
         self.rate = rate
@@ -70,16 +74,22 @@ public struct PipelineBenchmark: Sendable {
         let topics = config.topics
         try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
         let http = HTTPClient(logger: logger)
-        let runners = [
-            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, logger: logger), consumer: runtime.consumerConfiguration,
-                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
-            // No routing section: the router forwards each request unchanged (one more hop).
-            StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration,
-                        producer: producer, options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-router"), logger: logger),
+        // No routing section: the default model answers, decided in the gateway (as `run all`
+        // does) or, with `routerStage`, by a router stage one Kafka hop further on.
+        var runners = [
+            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, routing: routerStage ? .forward : try await runtime.gatewayRouting(),
+                                                logger: logger),
+                        consumer: runtime.consumerConfiguration, producer: producer,
+                        options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
             StageRunner(stage: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger),
                         consumer: runtime.consumerConfiguration, producer: producer,
                         options: .init(window: 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
         ]
+        if routerStage {
+            runners.append(StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration, producer: producer,
+                                       options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-router"), logger: logger))
+        }
+        let hops = routerStage ? 4 : 3
         let tasks = runners.map { runner in Task { try await runner.run() } }
         while !runners.allSatisfy(\.hasPartitions) { try await Task.sleep(for: .milliseconds(20)) }
 
@@ -131,11 +141,12 @@ public struct PipelineBenchmark: Sendable {
         let elapsed = lastArrival.withLock { $0 } - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = ProcessFigures.cpuSeconds() - cpuBefore
-        print(String(format: "pipeline (gateway + completer, 3 Kafka hops, HTTP to the simulator): %d/%d replies (%d errors), %.0f requests/s",
+        let shape = routerStage ? "gateway + router + completer" : "gateway routing in place + completer"
+        print("pipeline (\(shape), \(hops) Kafka hops, HTTP to the simulator): " + String(format: "%d/%d replies (%d errors), %.0f requests/s",
                      latency.count, count, errors.load(ordering: .relaxed), Double(latency.count) / seconds))
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
-                     (latency.percentile(50) - 3 * floor.latency.percentile(50)) / 3, cpu * 1000 / Double(max(1, latency.count)),
+                     (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu * 1000 / Double(max(1, latency.count)),
                      ProcessFigures.peakRSSMiB()))
         print("  where the time goes (reply timings; *_queue_ms is Kafka time before a stage saw the record, 1 ms resolution):")
         for (name, recorder) in parts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {

@@ -346,13 +346,18 @@ public struct GatewaySettings: Sendable, Decodable {
     public var keyCacheMs = 2000
     /// How long an admitted request holds a concurrency slot when no usage event releases it.
     public var inFlightTTLMs = 300_000
+    /// Route in the gateway's own process (one Kafka hop fewer) whenever it can: when the
+    /// routing needs no embedding model (no semantic routes), or the process has the model
+    /// loaded anyway (`run all`). Otherwise, or when false, requests go to the router stage
+    /// over `llm.route.v1`.
+    public var routeInline = true
 
     enum CodingKeys: String, CodingKey {
         case maxRequestBytes = "max_request_bytes", maxMessages = "max_messages", maxTokensLimit = "max_tokens_limit"
         case maxPromptBytes = "max_prompt_bytes", maxPromptTokens = "max_prompt_tokens", maxMetadataBytes = "max_metadata_bytes"
         case allowedRoles = "allowed_roles", defaultMaxTokens = "default_max_tokens", ingressReplyPrefix = "ingress_reply_prefix"
         case redisFailure = "redis_failure", logPrompts = "log_prompts", keysInRedis = "keys_in_redis", keyCacheMs = "key_cache_ms"
-        case inFlightTTLMs = "in_flight_ttl_ms"
+        case inFlightTTLMs = "in_flight_ttl_ms", routeInline = "route_inline"
     }
 
     public init() {}
@@ -373,5 +378,6 @@ public struct GatewaySettings: Sendable, Decodable {
         keysInRedis = try c.decodeIfPresent(Bool.self, forKey: .keysInRedis) ?? keysInRedis
         keyCacheMs = try c.decodeIfPresent(Int.self, forKey: .keyCacheMs) ?? keyCacheMs
         inFlightTTLMs = try c.decodeIfPresent(Int.self, forKey: .inFlightTTLMs) ?? inFlightTTLMs
+        routeInline = try c.decodeIfPresent(Bool.self, forKey: .routeInline) ?? routeInline
     }
 }

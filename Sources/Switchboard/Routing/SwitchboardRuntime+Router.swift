@@ -8,6 +8,18 @@ extension SwitchboardRuntime {
         RouterStage(config: config, router: try await makePromptRouter(embedder: embedder), logger: logger)
     }
 
+    /// Where a gateway of this process sends what it admits: routed in place (`gateway.route_inline`)
+    /// unless semantic routes would make it load the embedding model that this process has not
+    /// loaded (`embedder` nil); those deployments keep the router as a stage of its own.
+    public func gatewayRouting(embedder: (any TextEmbedder)? = nil) async throws -> GatewayRouting {
+        let semantic = !(config.routing?.semantic?.routes.isEmpty ?? true)
+        guard config.gateway.routeInline, !semantic || embedder != nil else {
+            logger.info("gateway forwards to the router stage", metadata: ["topic": "\(config.topics.route)"])
+            return .forward
+        }
+        return .inline(try await makePromptRouter(embedder: embedder))
+    }
+
     /// The prompt router of the `routing` section, or nil without one.
     public func makePromptRouter(embedder given: (any TextEmbedder)? = nil) async throws -> PromptRouter? {
         guard let routing = config.routing else { return nil }

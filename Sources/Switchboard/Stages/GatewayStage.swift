@@ -20,12 +20,15 @@ public struct GatewayStage: Stage {
     /// Whether a router picks the model of requests that name none (or `auto`).
     let routed: Bool
     let settings: GatewaySettings
+    let routing: GatewayRouting
     let topics: TopicNames
     let emitter: ReplyEmitter
     let logger: Logger
 
     /// A gateway; without `redis` it uses the config's keys only and enforces no rate limits.
-    public init(config: SwitchboardConfig, catalog: TopicCatalog, redis: RedisClient? = nil, logger: Logger) throws(ConfigError) {
+    public init(config: SwitchboardConfig, catalog: TopicCatalog, redis: RedisClient? = nil, routing: GatewayRouting = .forward,
+                logger: Logger) throws(ConfigError) {
+        self.routing = routing
         var contracts: [RequestVersion: TopicContract] = [:]
         for version in RequestVersion.allCases {
             // The contract is the published schema, whatever the topic is called in this deployment.
@@ -120,22 +123,33 @@ public struct GatewayStage: Stage {
             }
             deadline = ms
         }
+        var task = CompletionTask(requestID: requestID, principal: grant.principal, apiVersion: version.rawValue, replyTo: replyTo,
+                                  deadlineMs: deadline, receivedAtMs: Timestamp.nowMs(), request: request,
+                                  timings: ["gateway_queue_ms": queuedMs(record)])
+        task.allowedModels = allowedModels(grant)
+        var topic = topics.route
+        if case .inline(let router) = routing {
+            // Routed before admission, so the estimate is priced at the model that will answer.
+            let routeStart = ContinuousClock.now
+            if let router, let error = await router.route(&task) {
+                return reject(error, replyTo: replyTo)
+            }
+            task.timings["router_ms"] = elapsedMs(since: routeStart)
+            topic = RouterStage.nextTopic(for: task, topics: topics)
+        }
         if let admission {
-            let demand = self.demand(requestID: requestID, request: request, promptTokens: promptTokens, grant: grant, deadline: deadline)
+            let demand = self.demand(requestID: requestID, request: request, model: task.route?.model, promptTokens: promptTokens,
+                                     grant: grant, deadline: deadline)
             if let limited = await admission.admit(demand) {
                 return reject(limited, replyTo: replyTo)
             }
         }
-
-        var task = CompletionTask(requestID: requestID, principal: grant.principal, apiVersion: version.rawValue, replyTo: replyTo,
-                                  deadlineMs: deadline, receivedAtMs: Timestamp.nowMs(), request: request,
-                                  timings: ["gateway_ms": elapsedMs(since: start), "gateway_queue_ms": queuedMs(record)])
-        task.allowedModels = allowedModels(grant)
+        task.timings["gateway_ms"] = elapsedMs(since: start)
         // New headers, never the incoming ones: the credential stays here.
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
         if let deadline { headers.append(KafkaHeader(CEHeader.deadline, String(deadline))) }
         log(requestID: requestID, principal: grant.principal, version: version, outcome: "forwarded", code: nil, start: start, prompt: prompt)
-        return StageResult(outputs: [KafkaOutgoingRecord(topic: topics.route, key: record.key ?? Array(requestID.utf8),
+        return StageResult(outputs: [KafkaOutgoingRecord(topic: topic, key: record.key ?? Array(requestID.utf8),
                                                          value: EventCoding.encode(task), headers: headers)])
     }
 
@@ -146,9 +160,9 @@ public struct GatewayStage: Stage {
     }
 
     /// What admission counts: estimated tokens (prompt plus the most it may generate) and cost.
-    func demand(requestID: String, request: ChatRequest, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
+    func demand(requestID: String, request: ChatRequest, model: String?, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
         let output = request.maxTokens ?? settings.defaultMaxTokens
-        let cost = models.resolve(request.model).map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
+        let cost = models.resolve(model ?? request.model).map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
         var ttl = settings.inFlightTTLMs
         if let deadline { ttl = max(1000, min(ttl, Int(deadline - Timestamp.nowMs()) + 5000)) }
         return RateLimiter.Demand(requestID: requestID, grant: grant, tokens: promptTokens + output, costPicoUSD: cost, inFlightTTLMs: ttl)
@@ -166,4 +180,13 @@ public struct GatewayStage: Stage {
         }
         logger.info("request", metadata: metadata)
     }
+}
+
+/// Where the gateway sends the requests it admits.
+public enum GatewayRouting: Sendable {
+    /// To the router stage over `llm.route.v1`.
+    case forward
+    /// Routed in the gateway's process by this router (nil: no `routing` section, the
+    /// default model answers), then straight to the retriever or the completer.
+    case inline(PromptRouter?)
 }

@@ -107,7 +107,8 @@ public struct SwitchboardRuntime: Sendable {
                                               groupID: "\(config.kafka.groupPrefix)-\(role.rawValue)")
             switch role {
             case .gateway:
-                stage = try GatewayStage(config: config, catalog: catalog, redis: redis, logger: logger)
+                stage = try GatewayStage(config: config, catalog: catalog, redis: redis,
+                                         routing: try await gatewayRouting(embedder: sharedEmbedder), logger: logger)
                 options.window = 2000
                 // Settlement of actual usage against the limits, in its own consumer group.
                 runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),

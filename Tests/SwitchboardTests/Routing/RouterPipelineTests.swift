@@ -32,16 +32,19 @@ struct RouterPipelineTests {
         return id
     }
 
-    @Test("routes by rule, honours an explicit model within the scope, refuses one outside it, sends retrieval to the retriever topic; reply and usage carry tier and reason")
-    func routedRequests() async throws {
+    @Test("routes by rule, honours an explicit model within the scope, refuses one outside it, sends retrieval to the retriever topic; reply and usage carry tier and reason",
+          arguments: [false, true])
+    func routedRequests(inGateway: Bool) async throws {
         let models = """
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60", aliases: [small]}
           - {name: sim-coder, provider: sim, input_usd_per_mtok: "1.10", output_usd_per_mtok: "4.40"}
           - {name: sim-large, provider: sim, input_usd_per_mtok: "2.50", output_usd_per_mtok: "10.00"}
           - {name: sim-local, deployments: [{provider: sim, local: true}], input_usd_per_mtok: "0.05", output_usd_per_mtok: "0.10"}
         """
-        let pipeline = try await PipelineHarness.start(models: models, withRedis: true,
-                                                       tenantExtra: "models: [sim-small, sim-coder, sim-local]", routing: Self.routing)
+        // Routed by the router stage, or in the gateway's own process (one hop fewer).
+        let pipeline = try await PipelineHarness.start(roles: inGateway ? [.gateway, .completer] : [.gateway, .router, .completer], models: models,
+                                                       withRedis: true, tenantExtra: "models: [sim-small, sim-coder, sim-local]",
+                                                       routing: Self.routing)
         let code = try await send(pipeline, "Why does this fail?\nfor (int i = 0; i <= n; i++) {\n  sum += a[i];\n}")
         let plain = try await send(pipeline, "Say hello in French.")
         let explicit = try await send(pipeline, "Say hello in French.", model: "sim-coder")
@@ -52,13 +55,17 @@ struct RouterPipelineTests {
         let replies = try await pipeline.readAll(topics.results, atLeast: 5, settle: .seconds(1))
         let usage = try await pipeline.readAll(topics.usage, atLeast: 5, settle: .milliseconds(300))
         let retrieve = try await pipeline.readAll(topics.retrieve, atLeast: 1, settle: .milliseconds(300))
+        let routeTopic = try await pipeline.readAll(topics.route, atLeast: 0, settle: .milliseconds(300))
         let calls = pipeline.simulator.stats()
         await pipeline.stop()
 
         func reply(_ id: String) -> Reply? { replies.first { $0.header(CEHeader.requestID) == id }?.decoded(Reply.self) }
         func usageEvent(_ id: String) -> UsageEvent? { usage.first { $0.header(CEHeader.requestID) == id }?.decoded(UsageEvent.self) }
 
+        // Routed in the gateway, nothing travels over the router's topic.
+        #expect(inGateway ? routeTopic.isEmpty : routeTopic.count >= 5)
         let coded = try #require(reply(code))
+        #expect(coded.timings["router_ms"] != nil)
         #expect(coded.status == .ok && coded.model == "sim-coder")
         #expect(coded.route == RouteDecision(tier: "coding", model: "sim-coder", reason: "rule:code-in-prompt"))
         #expect(usageEvent(code)?.tier == "coding" && usageEvent(code)?.routeReason == "rule:code-in-prompt")

@@ -1,4 +1,6 @@
+import Embeddings
 import Foundation
+import Logging
 import Testing
 @testable import Switchboard
 
@@ -154,5 +156,31 @@ struct RouterPrecedenceTests {
         #expect(error("  default_tier: x\n  tiers: {x: {model: a}}\n  rules: [{name: r, tier: x, patterns: ['(']}]") == "routing.rules[0].patterns[0]")
         #expect(error("  default_tier: x\n  tiers: {x: {model: a}}\n  collections: {c: {sensitivity: internal}}") == "routing.local_tier")
         #expect(error("  default_tier: x\n  tiers: {x: {model: a}, l: {model: b, local: true}}\n  collections: {c: {sensitivity: internal}}") == nil)
+    }
+
+    @Test("the gateway routes in place unless route_inline is off or semantic routes would need a model the process has not loaded")
+    func gatewayPlacement() async throws {
+        func placement(_ gateway: String, semantic: Bool, embedder: (any TextEmbedder)? = nil) async throws -> String {
+            let config = try SwitchboardConfig.parse("""
+            kafka: {bootstrap_servers: "127.0.0.1:1"}
+            models: [{name: m-small, provider: p}]
+            providers: [{name: p, base_url: "http://127.0.0.1:1"}]
+            default_model: m-small
+            gateway: {\(gateway)}
+            routing:
+              default_tier: small
+              tiers: {small: {model: m-small}}
+            \(semantic ? "  semantic: {threshold: 0.5, routes: [{name: r, tier: small, examples: [hello]}]}" : "")
+            """, path: "test")
+            let runtime = SwitchboardRuntime(config: config, catalog: TopicCatalog(contracts: []), logger: Logger(label: "test"))
+            return switch try await runtime.gatewayRouting(embedder: embedder) {
+            case .forward: "forward"
+            case .inline(let router): router == nil ? "inline without router" : "inline"
+            }
+        }
+        #expect(try await placement("", semantic: false) == "inline")
+        #expect(try await placement("route_inline: false", semantic: false) == "forward")
+        #expect(try await placement("", semantic: true) == "forward")
+        #expect(try await placement("", semantic: true, embedder: MarkerEmbedder()) == "inline")
     }
 }
