@@ -7,7 +7,7 @@ extension BenchCommand {
     /// `switchboard bench cache`
     struct Cache: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prompt-cache hits end to end through gateway and completer (Kafka, Redis): hits/s, added latency p50/p99.")
+            abstract: "Prompt-cache hits end to end through the pipeline (Kafka, Redis): hits/s, added latency p50/p99.")
 
         @Option(name: .long, help: "Cache hits to send.")
         var count: Int = 30_000
@@ -18,6 +18,9 @@ extension BenchCommand {
         @Flag(name: .long, inversion: .prefixedNo, help: "Keep the request-id ledger on in the completer, as in production.")
         var idempotency = true
 
+        @Flag(name: .long, inversion: .prefixedNo, help: "Let the gateway answer exact hits (cache.gateway_lookup); off: the completer does, one Kafka hop later.")
+        var gatewayLookup = true
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
@@ -25,7 +28,7 @@ extension BenchCommand {
             let config = try options.load()
             let base = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate, logger: Logger(label: "switchboard.bench"))
             let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"] ?? config.redis.url
-            try await CacheBenchmark(base: base, redisURL: redisURL, idempotency: idempotency).run(catalog: try options.loadCatalog())
+            try await CacheBenchmark(base: base, redisURL: redisURL, idempotency: idempotency, gatewayLookup: gatewayLookup).run(catalog: try options.loadCatalog())
         }
     }
 }

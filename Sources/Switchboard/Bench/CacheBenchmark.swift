@@ -7,8 +7,9 @@ import Redis
 import Synchronization
 
 /// `switchboard bench cache`: prompt-cache hits answered end to end through the pipeline
-/// (request topic → gateway → completer, which finds the answer in Redis → reply topic), in
-/// this process, on the dev Kafka and Redis. One request primes the cache; then `count`
+/// (request topic → gateway, which routes and finds the answer in Redis → reply topic; or,
+/// with the gateway's lookup off, → completer, which finds it), in this process, on the dev
+/// Kafka and Redis. One request primes the cache; then `count`
 /// requests with the same prompt (each its own request id) go in at `rate`. Prints hits/s,
 /// latency from request sent to reply read, CPU per request and where the time goes.
 public struct CacheBenchmark: Sendable {
@@ -16,8 +17,11 @@ public struct CacheBenchmark: Sendable {
     public var redisURL: String
     /// Whether the completer also keeps the request-id ledger (two more Redis scripts a request).
     public var idempotency: Bool
+    /// Whether the gateway answers exact hits itself (`cache.gateway_lookup`).
+    public var gatewayLookup: Bool
 
-    public init(base: PipelineBenchmark, redisURL: String, idempotency: Bool) {
+    public init(base: PipelineBenchmark, redisURL: String, idempotency: Bool, gatewayLookup: Bool = true) {
+        self.gatewayLookup = gatewayLookup
         self.base = base
         self.redisURL = redisURL
         self.idempotency = idempotency
@@ -25,7 +29,7 @@ public struct CacheBenchmark: Sendable {
 
     public func run(catalog: TopicCatalog) async throws {
         let logger = base.logger
-        print("bench cache: \(base.count) cache hits at \(base.rate > 0 ? String(format: "%.0f/s", base.rate) : "max rate"), Kafka \(base.bootstrap), Redis \(redisURL), idempotency ledger \(idempotency ? "on" : "off")")
+        print("bench cache: \(base.count) cache hits at \(base.rate > 0 ? String(format: "%.0f/s", base.rate) : "max rate"), Kafka \(base.bootstrap), Redis \(redisURL), idempotency ledger \(idempotency ? "on" : "off"), hits answered by the \(gatewayLookup ? "gateway" : "completer")")
         let id = UUID().uuidString.prefix(8).lowercased()
         var simConfig = SimulatorConfiguration()
         simConfig.port = 0
@@ -44,7 +48,9 @@ public struct CacheBenchmark: Sendable {
         let http = HTTPClient(logger: logger)
         let runners = [
             // The gateway routes in its own process, as in `run all`.
-            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, routing: try await runtime.gatewayRouting(), logger: logger),
+            StageRunner(stage: try GatewayStage(config: config, catalog: catalog, routing: try await runtime.gatewayRouting(),
+                                                cache: gatewayLookup ? PromptCache(redis: redis, settings: config.cache, logger: logger) : nil,
+                                                logger: logger),
                         consumer: runtime.consumerConfiguration, producer: producer,
                         options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
             StageRunner(stage: runtime.makeCompleter(http: http, redis: redis, producer: producer),
@@ -108,7 +114,8 @@ public struct CacheBenchmark: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = ProcessFigures.cpuSeconds() - cpuBefore
         let byOutcome = outcomes.withLock { $0 }
-        print(String(format: "cache hits through the pipeline (gateway + completer, 3 Kafka hops, Redis): %d/%d replies, %.0f requests/s",
+        let path = gatewayLookup ? "answered by the gateway, 2 Kafka hops" : "gateway + completer, 3 Kafka hops"
+        print("cache hits through the pipeline (\(path), Redis): " + String(format: "%d/%d replies, %.0f requests/s",
                      latency.count, count, Double(latency.count) / seconds)
               + "; outcomes: " + byOutcome.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("  added latency, request sent → reply read: " + latency.summary())

@@ -12,9 +12,14 @@ public struct CacheSettings: Sendable, Decodable {
     public var tiers: [String: TierCache] = [:]
     public var semantic = SemanticCacheSettings()
     public var singleFlight = SingleFlightSettings()
+    /// The gateway also looks up exact answers, when it routes in its own process, for requests
+    /// without retrieval that do not stream: a hit is answered there, two Kafka hops and the
+    /// completer sooner. Misses go on to the completer, which does the whole lookup.
+    public var gatewayLookup = true
 
     enum CodingKeys: String, CodingKey {
         case enabled, keyPrefix = "key_prefix", ttlS = "ttl_s", tiers, semantic, singleFlight = "single_flight"
+        case gatewayLookup = "gateway_lookup"
     }
 
     public init() {}
@@ -27,6 +32,7 @@ public struct CacheSettings: Sendable, Decodable {
         tiers = try c.decodeIfPresent([String: TierCache].self, forKey: .tiers) ?? tiers
         semantic = try c.decodeIfPresent(SemanticCacheSettings.self, forKey: .semantic) ?? semantic
         singleFlight = try c.decodeIfPresent(SingleFlightSettings.self, forKey: .singleFlight) ?? singleFlight
+        gatewayLookup = try c.decodeIfPresent(Bool.self, forKey: .gatewayLookup) ?? gatewayLookup
     }
 
     /// The TTL for `tier`, in seconds.

@@ -52,14 +52,15 @@ public final class PromptCache: Sendable {
     return 0
     """)
 
-    /// Whether and how `task` may use the cache; nil means bypass (counted as such).
-    public func plan(for task: CompletionTask, model: String) -> CachePlan? {
+    /// Whether and how `task` may use the cache; nil means bypass (counted as such, unless
+    /// `counting` is off: a gateway's look ahead, which the completer counts after it).
+    public func plan(for task: CompletionTask, model: String, counting: Bool = true) -> CachePlan? {
         let tier = task.route?.tier ?? "default"
         let mode = task.request.cache?.mode ?? .default
         // Only a deterministic request repeats its answer; a sampled one only if the caller asks.
         let cacheable = settings.enabled && mode != .off && (mode == .on || task.request.temperature == 0)
         guard cacheable else {
-            CacheMetrics.lookup(tier: tier, outcome: .bypass)
+            if counting { CacheMetrics.lookup(tier: tier, outcome: .bypass) }
             return nil
         }
         let tierTTL = settings.ttlS(tier: tier)
@@ -127,6 +128,19 @@ public final class PromptCache: Sendable {
             if !counted { CacheMetrics.waited(scope: "redis") }
             counted = true
             try? await Task.sleep(for: .milliseconds(flight.pollMs))
+        }
+    }
+
+    /// The exact answer if one is stored: one GET, no lock, no semantic match, and nothing
+    /// counted on a miss (the completer looks the request up in full and counts it then).
+    public func peek(_ plan: CachePlan) async -> CacheHit? {
+        do {
+            guard let bytes = try await redis.send(["GET", .init(answerKey(plan, exact: plan.key.exact))]).bytes,
+                  let answer = try? EventCoding.decode(CachedAnswer.self, from: bytes) else { return nil }
+            return served(answer, plan: plan, outcome: .hit)
+        } catch {
+            failed("peek", error)
+            return nil
         }
     }
 

@@ -7,18 +7,21 @@ extension CompleterStage {
         let task: CompletionTask
         let start: ContinuousClock.Instant
         let queuedMs: Double
+        /// The stage that answers: the completer, or the gateway for an exact cache hit.
+        let stage: String
         var model: ModelConfig?
         var reply: Reply
         var usage: UsageEvent
 
-        init(task: CompletionTask, start: ContinuousClock.Instant, queuedMs: Double) {
+        init(task: CompletionTask, start: ContinuousClock.Instant, queuedMs: Double, stage: String = "completer") {
             self.task = task
             self.start = start
             self.queuedMs = queuedMs
+            self.stage = stage
             reply = Reply(requestID: task.requestID, status: .error, apiVersion: task.apiVersion)
             reply.retrieval = task.retrieval
             usage = UsageEvent(requestID: task.requestID, tenant: task.principal.tenant, keyID: task.principal.keyID, status: .error,
-                               errorCode: nil, stage: "completer", provider: nil, model: nil, inputTokens: 0, outputTokens: 0,
+                               errorCode: nil, stage: stage, provider: nil, model: nil, inputTokens: 0, outputTokens: 0,
                                costPicoUSD: 0, latencyMs: 0, providerLatencyMs: nil, timestampMs: 0)
             usage.stream = task.request.stream == true ? true : nil
         }
@@ -76,13 +79,13 @@ extension CompleterStage {
             var usage = self.usage
             let latency = elapsedMs(since: start)
             reply.timings = task.timings.merging(reply.timings) { $1 }
-            reply.timings["completer_ms"] = latency
-            reply.timings["completer_queue_ms"] = queuedMs
+            reply.timings["\(stage)_ms"] = latency
+            reply.timings["\(stage)_queue_ms"] = queuedMs
             if reply.model == nil { reply.model = model?.name }
             if usage.model == nil { usage.model = model?.name }
             usage.latencyMs = latency
             usage.timestampMs = Timestamp.nowMs()
-            StageMetrics.reply(stage: "completer", status: reply.status.rawValue, code: reply.error?.code.rawValue)
+            StageMetrics.reply(stage: stage, status: reply.status.rawValue, code: reply.error?.code.rawValue)
             return StoredAnswer(replyTo: task.replyTo, reply: reply, usage: usage)
         }
     }

@@ -21,14 +21,18 @@ public struct GatewayStage: Stage {
     let routed: Bool
     let settings: GatewaySettings
     let routing: GatewayRouting
+    /// Exact answers looked up here (see `CacheSettings.gatewayLookup`); nil: never.
+    let cache: PromptCache?
     let topics: TopicNames
     let emitter: ReplyEmitter
     let logger: Logger
 
     /// A gateway; without `redis` it uses the config's keys only and enforces no rate limits.
+    /// - Parameter cache: the prompt cache, for exact hits answered here when routing is inline.
     public init(config: SwitchboardConfig, catalog: TopicCatalog, redis: RedisClient? = nil, routing: GatewayRouting = .forward,
-                logger: Logger) throws(ConfigError) {
+                cache: PromptCache? = nil, logger: Logger) throws(ConfigError) {
         self.routing = routing
+        self.cache = config.cache.enabled && config.cache.gatewayLookup ? cache : nil
         var contracts: [RequestVersion: TopicContract] = [:]
         for version in RequestVersion.allCases {
             // The contract is the published schema, whatever the topic is called in this deployment.
@@ -144,6 +148,10 @@ public struct GatewayStage: Stage {
                 return reject(limited, replyTo: replyTo)
             }
         }
+        if case .inline = routing, let hit = await cachedAnswer(task, start: start, trace: trace) {
+            log(requestID: requestID, principal: grant.principal, version: version, outcome: "answered from cache", code: nil, start: start, prompt: prompt)
+            return StageResult(outputs: emitter.replay(hit, trace: trace))
+        }
         task.timings["gateway_ms"] = elapsedMs(since: start)
         // New headers, never the incoming ones: the credential stays here.
         var headers = EventHeaders.make(type: "llm.complete.v1", id: requestID, extra: [KafkaHeader(CEHeader.replyTo, replyTo)] + trace)
@@ -151,6 +159,23 @@ public struct GatewayStage: Stage {
         log(requestID: requestID, principal: grant.principal, version: version, outcome: "forwarded", code: nil, start: start, prompt: prompt)
         return StageResult(outputs: [KafkaOutgoingRecord(topic: topic, key: record.key ?? Array(requestID.utf8),
                                                          value: EventCoding.encode(task), headers: headers)])
+    }
+
+    /// The reply and usage event of an exact cache hit, answered here; nil sends the request on
+    /// (no cache, retrieval or streaming asked for, not cacheable, or a miss).
+    func cachedAnswer(_ task: CompletionTask, start: ContinuousClock.Instant, trace: [KafkaHeader]) async -> EncodedAnswer? {
+        guard let cache, task.request.retrieval == nil, task.request.stream != true,
+              let model = models.resolve(task.route?.model ?? task.request.model),
+              let plan = cache.plan(for: task, model: model.name, counting: false) else { return nil }
+        let lookupStart = ContinuousClock.now
+        guard let hit = await cache.peek(plan) else { return nil }
+        var answer = CompleterStage.Answer(task: task, start: start, queuedMs: task.timings["gateway_queue_ms"] ?? 0, stage: name)
+        answer.model = model
+        answer.reply.route = task.route
+        (answer.usage.tier, answer.usage.routeReason) = (task.route?.tier, task.route?.reason)
+        answer.reply.timings["cache_ms"] = elapsedMs(since: lookupStart)
+        answer.recordHit(hit)
+        return answer.stored().encoded()
     }
 
     /// The tenant's own reply topics, the default one, and any ingress reply topic.

@@ -24,8 +24,9 @@ public struct UsageSettlementStage: Stage {
         guard let value = record.value, let event = try? EventCoding.decode(UsageEvent.self, from: value) else {
             return StageResult(deadLetter: DeadLetterReason(code: "schema", detail: "not a usage event"))
         }
-        // The gateway's own rejections were never admitted and were logged there.
-        guard event.stage != "gateway" else { return StageResult() }
+        // The gateway's own rejections were never admitted and were logged there; what it
+        // answered from the cache was admitted and is settled like any answer.
+        guard event.stage != "gateway" || event.cache == .hit else { return StageResult() }
         do {
             try await limiter.settle(requestID: event.requestID, tokens: event.inputTokens + event.outputTokens,
                                      costPicoUSD: event.costPicoUSD)

@@ -108,7 +108,8 @@ public struct SwitchboardRuntime: Sendable {
             switch role {
             case .gateway:
                 stage = try GatewayStage(config: config, catalog: catalog, redis: redis,
-                                         routing: try await gatewayRouting(embedder: sharedEmbedder), logger: logger)
+                                         routing: try await gatewayRouting(embedder: sharedEmbedder),
+                                         cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
                 options.window = 2000
                 // Settlement of actual usage against the limits, in its own consumer group.
                 runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),

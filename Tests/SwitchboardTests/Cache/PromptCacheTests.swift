@@ -160,5 +160,40 @@ struct PromptCacheTests {
         for record in usage { #expect(pipeline.contractViolations(record, contract: "llm.usage.v1") == []) }
         #expect(usage.compactMap { $0.decoded(UsageEvent.self) }.contains { $0.cache == .hit })
     }
+
+    @Test("routing in the gateway: an exact hit is answered there without the completer; misses, other tenants and streams go on to it")
+    func gatewayHit() async throws {
+        // No router stage: the gateway routes in its own process and looks exact answers up.
+        let pipeline = try await PipelineHarness.start(roles: [.gateway, .completer], withRedis: true)
+        let p = pipeline.id, q = "What is the capital of Australia?"
+        func request(_ id: String, key: String = PipelineHarness.devKey, stream: Bool = false) -> KafkaOutgoingRecord {
+            RequestEvents.make(ChatRequest(messages: [ChatMessage(role: "user", content: q)], maxTokens: 16, temperature: 0, stream: stream),
+                               apiKey: key, topic: pipeline.config.topics.requests, requestID: id)
+        }
+        let replies = try await Self.sendInTurn(pipeline, [
+            request("a1-\(p)"), request("a2-\(p)"), request("g1-\(p)", key: PipelineHarness.secondKey), request("a3-\(p)", stream: true),
+        ])
+        let topics = pipeline.config.topics
+        let completer = try await pipeline.readAll(topics.complete, atLeast: 3, settle: .milliseconds(300))
+        let usageRecords = try await pipeline.readAll(topics.usage, atLeast: 4, settle: .milliseconds(300))
+        let usage = usageRecords.compactMap { $0.decoded(UsageEvent.self) }
+        let calls = pipeline.simulator.stats().totalRequests
+        await pipeline.stop()
+
+        #expect(calls == 2, "one call per tenant: \(calls)")
+        #expect(replies["a1-\(p)"]?.cache?.outcome == .miss && replies["g1-\(p)"]?.cache?.outcome == .miss)
+        let hit = try #require(replies["a2-\(p)"])
+        #expect(hit.status == .ok && hit.cache?.outcome == .hit && hit.usage?.costPicoUSD == 0)
+        #expect(hit.choices?.first?.message.content == replies["a1-\(p)"]?.choices?.first?.message.content)
+        #expect(hit.timings["gateway_ms"] != nil && hit.timings["completer_ms"] == nil, "answered by the gateway: \(hit.timings)")
+        // The streamed repeat needs delta events: the completer serves it from the cache.
+        let streamed = try #require(replies["a3-\(p)"])
+        #expect(streamed.cache?.outcome == .hit && streamed.timings["completer_ms"] != nil)
+        let forwarded = Set(completer.compactMap { $0.header(CEHeader.id) })
+        #expect(forwarded == ["a1-\(p)", "g1-\(p)", "a3-\(p)"], "the hit never reached the completer's topic")
+        let event = try #require(usage.first { $0.requestID == "a2-\(p)" })
+        #expect(event.stage == "gateway" && event.cache == .hit && event.costPicoUSD == 0 && (event.cacheSavedPicoUSD ?? 0) > 0)
+        for record in usageRecords { #expect(pipeline.contractViolations(record, contract: "llm.usage.v1") == []) }
+    }
 }
 }

@@ -152,7 +152,7 @@ struct PipelineHarness {
             case .gateway: try GatewayStage(config: config, catalog: catalog, redis: withRedis ? redis : nil,
                                             routing: inlineRouting ?? !roles.contains(.router)
                                                 ? try await runtime.gatewayRouting(embedder: embedder) : .forward,
-                                            logger: logger)
+                                            cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
             case .router: try await runtime.makeRouter(embedder: embedder)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
             case .retriever:
