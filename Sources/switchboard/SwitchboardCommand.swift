@@ -42,12 +42,13 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// `switchboard run gateway|router|completer|all`
+/// `switchboard run gateway|router|retriever|completer|embedder|all`, or several stages
+/// separated by commas (`run gateway,completer`).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run pipeline stages until SIGTERM (all = every stage in one process).")
 
-    @Argument(help: "gateway, router, retriever, completer, embedder or all")
+    @Argument(help: "gateway, router, retriever, completer, embedder, all, or a comma-separated list (gateway,completer)")
     var stage: String
 
     @Option(name: .long, help: "Port for /metrics, /healthz, /readyz (default from the config; 0 picks one).")
@@ -57,14 +58,19 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         JSONLogHandler.bootstrap()
-        let roles: [StageRole]
-        if stage == "all" {
-            roles = StageRole.allCases
-        } else if let role = StageRole(rawValue: stage) {
-            roles = [role]
-        } else {
-            throw ValidationError("unknown stage '\(stage)' (expected: \(StageRole.allCases.map(\.rawValue).joined(separator: ", ")), all)")
+        var roles: [StageRole] = []
+        for name in stage.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if name == "all" {
+                roles += StageRole.allCases
+            } else if let role = StageRole(rawValue: name) {
+                roles.append(role)
+            } else {
+                throw ValidationError("unknown stage '\(name)' (expected: \(StageRole.allCases.map(\.rawValue).joined(separator: ", ")), all, or a comma-separated list)")
+            }
         }
+        // Each stage once, in pipeline order.
+        roles = StageRole.allCases.filter(roles.contains)
+        guard !roles.isEmpty else { throw ValidationError("no stage named") }
         let runtime = SwitchboardRuntime(config: try options.load(), catalog: try options.loadCatalog(),
                                          logger: Logger(label: "switchboard.\(stage)"))
         try await runtime.run(roles: roles, metricsPort: metricsPort)

@@ -4,7 +4,8 @@ import Logging
 import ProviderSimulator
 
 /// `switchboard bench ingress`: OpenAI-style HTTP calls through `switchboard serve` and the
-/// whole pipeline (`switchboard run all`: gateway with Redis limits, settlement, completer) in
+/// whole pipeline (`switchboard run gateway,completer`: gateway with Redis limits, routing in
+/// place, settlement, completer; no retrieval, so no model is loaded) in
 /// front of an instant provider simulator. The ingress and the pipeline run as child processes
 /// so their CPU time and peak RSS are measured apart from the load generator and simulator.
 /// Prints throughput at full speed, added latency at a fixed rate, CPU per request and RSS.
@@ -66,8 +67,8 @@ public struct IngressBenchmark: Sendable {
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: configPath) }
         let logDir = NSTemporaryDirectory()
-        let pipeline = try ChildProcess(name: "run all", executable: executable,
-                                        arguments: ["run", "all", "--config", configPath], logPath: logDir + "bench-\(id)-run-all.log")
+        let pipeline = try ChildProcess(name: "run gateway,completer", executable: executable,
+                                        arguments: ["run", "gateway,completer", "--config", configPath], logPath: logDir + "bench-\(id)-run.log")
         let ingress = try ChildProcess(name: "serve", executable: executable,
                                        arguments: ["serve", "--config", configPath, "--port", "\(ingressPort)", "--instance", "bench"],
                                        logPath: logDir + "bench-\(id)-serve.log")
@@ -83,7 +84,7 @@ public struct IngressBenchmark: Sendable {
             return (response?.status == 200, elapsedMs(since: start))
         }
         // Ready once a call succeeds end to end (the pipeline's consumer groups take seconds to join).
-        print("bench ingress: waiting for `run all` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
+        print("bench ingress: waiting for `run gateway,completer` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
         let deadline = ContinuousClock.now + .seconds(90)
         while await !call(-1).ok {
             guard ContinuousClock.now < deadline, pipeline.isRunning, ingress.isRunning else {
@@ -116,7 +117,7 @@ public struct IngressBenchmark: Sendable {
         let cpu = zip(children, cpu0).map { $0.cpuSeconds() - $1 }
         print(String(format: "full speed, %d calls in flight: %d/%d ok, %.0f requests/s; latency %@", concurrency, full.count, count,
                      Double(full.count) / seconds, full.summary()))
-        print(String(format: "  CPU per request: %.3f ms in total (run all %.3f ms, serve %.3f ms)",
+        print(String(format: "  CPU per request: %.3f ms in total (pipeline %.3f ms, serve %.3f ms)",
                      cpu.reduce(0, +) * 1000 / Double(max(1, full.count)), cpu[0] * 1000 / Double(max(1, full.count)),
                      cpu[1] * 1000 / Double(max(1, full.count))))
 
@@ -132,7 +133,7 @@ public struct IngressBenchmark: Sendable {
         let pacedCPU = zip(children, cpu1).map { $0.cpuSeconds() - $1 }.reduce(0, +)
         print(String(format: "at %.0f requests/s: %d/%d ok; added latency %@; CPU per request %.3f ms", rate, paced.count, pacedCount,
                      paced.summary(), pacedCPU * 1000 / Double(max(1, paced.count))))
-        print(String(format: "peak RSS: run all %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
+        print(String(format: "peak RSS: pipeline (run gateway,completer) %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
         }

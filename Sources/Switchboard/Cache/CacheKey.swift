@@ -31,7 +31,7 @@ public struct CacheKey: Sendable, Equatable {
         if let asked = request.retrieval {
             shared.field(asked.collection)
             shared.field(asked.topK.map { "\($0)" } ?? "-")
-            shared.field(asked.filter.map { String(decoding: EventCoding.canonical($0), as: UTF8.self) } ?? "-")
+            shared.field(asked.filter.map { String(decoding: EventCoding.encode($0), as: UTF8.self) } ?? "-")
         } else {
             shared.field("-")
         }

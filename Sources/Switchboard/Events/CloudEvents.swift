@@ -54,15 +54,7 @@ public enum Timestamp {
 /// encoder and decoder: both are safe to use from many tasks at once, and making them per call
 /// costs more than the encoding of a small event.
 public enum EventCoding {
-    /// Events: key order carries no meaning, and sorting keys costs on every record.
     private static let sharedEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
-    /// One byte form per value (sorted keys): for hashing, where the same value must give the
-    /// same bytes in every process.
-    private static let canonicalEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -74,11 +66,6 @@ public enum EventCoding {
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         // Encoding our own value types cannot fail: they hold only strings, numbers and arrays.
         (try? Array(sharedEncoder.encode(value))) ?? Array("{}".utf8)
-    }
-
-    /// `value` with its object keys sorted: the same bytes for the same value in every process.
-    public static func canonical<T: Encodable>(_ value: T) -> [UInt8] {
-        (try? Array(canonicalEncoder.encode(value))) ?? Array("{}".utf8)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {

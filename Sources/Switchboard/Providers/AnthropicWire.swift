@@ -9,6 +9,8 @@ enum AnthropicWire {
         var messages: [ChatMessage]
         var max_tokens: Int
         var temperature: Double?
+        var top_p: Double?
+        var stop_sequences: [String]?
         var stream: Bool?
 
         init(_ request: ProviderRequest, stream: Bool) {
@@ -18,6 +20,8 @@ enum AnthropicWire {
             messages = request.messages.filter { $0.role != "system" }
             max_tokens = request.maxTokens ?? AnthropicProvider.defaultMaxTokens
             temperature = request.temperature
+            top_p = request.topP
+            stop_sequences = request.stop
             self.stream = stream ? true : nil
         }
     }

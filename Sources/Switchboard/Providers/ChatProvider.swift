@@ -5,6 +5,9 @@ public struct ProviderRequest: Sendable {
     public var messages: [ChatMessage]
     public var maxTokens: Int?
     public var temperature: Double?
+    /// Nucleus sampling and stop sequences, passed on as the caller gave them.
+    public var topP: Double?
+    public var stop: [String]?
     /// Sent to the provider for tracing and idempotency where it supports it.
     public var requestID: String
     public var timeout: Duration

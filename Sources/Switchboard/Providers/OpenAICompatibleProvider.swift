@@ -95,6 +95,8 @@ enum OpenAIWire {
         var messages: [ChatMessage]
         var max_tokens: Int?
         var temperature: Double?
+        var top_p: Double?
+        var stop: [String]?
         var stream: Bool?
         /// Without it a streamed call reports no usage and would be billed as zero.
         var stream_options: StreamOptions?
@@ -104,6 +106,8 @@ enum OpenAIWire {
             messages = request.messages
             max_tokens = request.maxTokens
             temperature = request.temperature
+            top_p = request.topP
+            stop = request.stop
             self.stream = stream ? true : nil
             stream_options = stream ? StreamOptions() : nil
         }

@@ -99,8 +99,9 @@ public struct CompleterStage: Stage {
             return StageResult(outputs: emitter.replay(served, trace: trace))
         }
 
-        let call = ProviderRequest(model: model.providerModel, messages: task.request.messages, maxTokens: task.request.maxTokens,
+        var call = ProviderRequest(model: model.providerModel, messages: task.request.messages, maxTokens: task.request.maxTokens,
                                    temperature: task.request.temperature, requestID: task.requestID, timeout: .milliseconds(remainingMs))
+        (call.topP, call.stop) = (task.request.topP, task.request.stop?.values)
         var onDelta: DeltaHandler?
         if task.request.stream == true {
             let deltas = publisher.map { DeltaStream(task: task, model: model.name, publisher: $0, emitter: emitter, trace: trace) }
