@@ -89,6 +89,9 @@ struct EvalChunkingCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Keep every judged document and only N others (quick looks).")
     var limit: Int?
 
+    @Option(name: .long, help: "Also write the chunk and query vectors here (float32 rows, with .ids files) for offline study.")
+    var dump: String?
+
     func run() async throws {
         // Chunks longer than the model's usual 256 tokens are embedded whole (BERT has 512 positions).
         let embedder = try MiniLMEmbedder(maxLength: max(WordPieceTokenizer.defaultMaxLength, maxTokens))
@@ -149,8 +152,12 @@ struct EvalChunkingCommand: AsyncParsableCommand {
             if norm > 0 { means[d] = means[d].map { $0 / norm } }
         }
         var ranked: [String: [String: [String]]] = [:]
+        var queryIDs: [String] = []
+        var queryVectors: [[Float]] = []
         for query in try RetrievalEvaluation.loadQueries(path: queries) where judgements[query.id] != nil {
             let q = try await embedder.embed(query.text)
+            queryIDs.append(query.id)
+            queryVectors.append(q)
             func dot(_ v: [Float]) -> Float { zip(q, v).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
             var best = [Float](repeating: -2, count: means.count)
             var first = [Float](repeating: -2, count: means.count)
@@ -170,6 +177,17 @@ struct EvalChunkingCommand: AsyncParsableCommand {
             ranked["best chunk + mean vector", default: [:]][query.id] = top(best.indices.map { (best[$0] + mean[$0]) / 2 })
         }
         print("embedded in \(String(format: "%.1f", embedSeconds)) s")
+        if let dump {
+            try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+            func write(_ rows: [[Float]], ids: [String], name: String) throws {
+                let floats = rows.flatMap { $0 }
+                try floats.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: "\(dump)/\(name).f32"))
+                try ids.joined(separator: "\n").write(toFile: "\(dump)/\(name).ids", atomically: true, encoding: .utf8)
+            }
+            try write(vectors, ids: owners, name: "chunks")
+            try write(queryVectors, ids: queryIDs, name: "queries")
+            print("vectors written to \(dump) (\(embedder.dimension) float32 per row)")
+        }
         for (name, ranking) in ranked.sorted(by: { $0.key < $1.key }) {
             let scores = RetrievalEvaluation.score(ranked: ranking, qrels: judgements)
             print(String(format: "%-26@ recall@1 %.3f  @5 %.3f  @10 %.3f  @100 %.3f  MRR@10 %.3f  nDCG@10 %.3f", name as NSString,
