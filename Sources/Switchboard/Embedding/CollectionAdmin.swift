@@ -75,10 +75,13 @@ public final class CollectionAdmin: Sendable {
     private let consumer: KafkaConfiguration
     private let ingestTopic: String
     private let logger: Logger
+    private let reranker: LexicalReranker
     private let jobs = Mutex<[String: ReindexJob]>([:])
 
     public init(directory: CollectionDirectory, indexer: DocumentIndexer, embedder: any TextEmbedder, serializer: KeyedSerializer,
-                consumer: KafkaConfiguration, ingestTopic: String, logger: Logger) {
+                consumer: KafkaConfiguration, ingestTopic: String, reranker: LexicalReranker = LexicalReranker(weight: 0, candidates: 0),
+                logger: Logger) {
+        self.reranker = reranker
         self.directory = directory
         self.indexer = indexer
         self.embedder = embedder
@@ -124,9 +127,12 @@ public final class CollectionAdmin: Sendable {
     public func search(_ collection: String, _ request: SearchRequest) async throws -> SearchResponse? {
         guard let version = try await directory.active(collection) else { return nil }
         let vector = try await embedder.embed(request.query)
-        let hits = try await directory.store.search(
-            VectorQuery(vector: vector, tenant: request.tenant, k: min(max(request.k ?? 10, 1), 1000), filter: request.filter ?? [:]),
-            in: version.name)
+        // The retriever's order: the nearest chunks re-ranked with their lexical match.
+        let k = min(max(request.k ?? 10, 1), 1000)
+        let fetch = reranker.isEnabled ? max(k, reranker.candidates) : k
+        let nearest = try await directory.store.search(
+            VectorQuery(vector: vector, tenant: request.tenant, k: fetch, filter: request.filter ?? [:]), in: version.name)
+        let hits = reranker.rerank(query: request.query, nearest).prefix(k)
         return SearchResponse(version: version.name, hits: hits.map {
             SearchHit(documentID: $0.documentID, chunk: $0.chunkIndex, score: Double($0.score), title: $0.metadata["title"], text: $0.text)
         })

@@ -70,9 +70,12 @@ public struct RetrieverStage: Stage {
         let embedMs = elapsedMs(since: embedStart)
         let searchStart = ContinuousClock.now
         let k = min(max(retrieval.topK ?? settings.topK, 1), 100)
-        let hits = try await directory.store.search(
-            VectorQuery(vector: vector, tenant: task.principal.tenant, k: k, filter: Self.filter(retrieval.filter)), in: version.name)
-            .filter { Double($0.score) >= settings.minScore }
+        let reranker = settings.reranker
+        let fetch = reranker.isEnabled ? max(k, reranker.candidates) : k
+        let nearest = try await directory.store.search(
+            VectorQuery(vector: vector, tenant: task.principal.tenant, k: fetch, filter: Self.filter(retrieval.filter)), in: version.name)
+        // `min_score` is a cosine similarity: it applies before the lexical share is added.
+        let hits = Array(reranker.rerank(query: question, nearest.filter { Double($0.score) >= settings.minScore }).prefix(k))
         RetrieverMetrics.record(collection: retrieval.collection, embedMs: embedMs, searchMs: elapsedMs(since: searchStart),
                                 hits: hits.count, bestScore: hits.first.map { Double($0.score) })
         let system = RetrievalPrompt.systemMessage(collection: retrieval.collection, hits: hits, maxChars: settings.maxContextChars)

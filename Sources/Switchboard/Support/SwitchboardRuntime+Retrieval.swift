@@ -10,8 +10,10 @@ extension SwitchboardRuntime {
             throw StartupError("embeddings.model '\(config.embeddings.model)' is not available (built in: minilm)")
         }
         do {
+            // Chunks longer than the model's usual 256 tokens are embedded whole (BERT has 512 positions).
             return try MiniLMEmbedder(modelDirectory: config.embeddings.modelDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
-                                      batchSize: config.embeddings.batchSize, logger: logger)
+                                      batchSize: config.embeddings.batchSize,
+                                      maxLength: max(WordPieceTokenizer.defaultMaxLength, config.embeddings.chunker.maxTokens), logger: logger)
         } catch {
             throw StartupError("the embedding model did not load: \(error)")
         }

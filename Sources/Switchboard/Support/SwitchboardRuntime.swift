@@ -137,7 +137,8 @@ public struct SwitchboardRuntime: Sendable {
                 let (directory, indexer) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
                 stage = EmbedderStage(topics: config.topics, directory: directory, indexer: indexer, serializer: serializer, logger: logger)
                 admin = CollectionAdmin(directory: directory, indexer: indexer, embedder: retrieval.embedder, serializer: serializer,
-                                        consumer: consumerConfiguration, ingestTopic: config.topics.ingest, logger: logger)
+                                        consumer: consumerConfiguration, ingestTopic: config.topics.ingest,
+                                        reranker: config.retrieval.reranker, logger: logger)
                 // Enough documents in flight to fill batches across documents, few enough to stay in memory.
                 options.window = 64
                 options.maxInFlight = 256

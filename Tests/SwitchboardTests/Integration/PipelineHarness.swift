@@ -18,7 +18,7 @@ enum SharedEmbedder {
         try model.withLock { current in
             if let current { return current }
             let directory = ModelLocation.defaultDirectory(currentDirectory: PipelineHarness.repositoryRoot())
-            let loaded = try MiniLMEmbedder(modelDirectory: directory)
+            let loaded = try MiniLMEmbedder(modelDirectory: directory, maxLength: 512)   // the default chunker keeps passages up to 512 tokens whole
             current = loaded
             return loaded
         }

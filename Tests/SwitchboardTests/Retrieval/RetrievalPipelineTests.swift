@@ -36,7 +36,7 @@ struct RetrievalPipelineTests {
         #expect(first.indexed == sample.documents.count)
         #expect(first.chunks > sample.documents.count)
         #expect(first.failures.map(\.id) == ["broken.bin"])
-        #expect(first.versions == ["pydocs--minilm-c256-o32--v1"])
+        #expect(first.versions == ["pydocs--minilm-c512-o32--v1"])
 
         let second = try await job.run(items, producer: pipeline.producer, acks: acks)
         #expect(second.unchanged == sample.documents.count && second.indexed == 0)
@@ -45,7 +45,7 @@ struct RetrievalPipelineTests {
             let reply = try await ask(pipeline, reader: replies, question: query.text, collection: "pydocs")
             #expect(reply.status == .ok)
             let retrieval = try #require(reply.retrieval)
-            #expect(retrieval.indexVersion == "pydocs--minilm-c256-o32--v1")
+            #expect(retrieval.indexVersion == "pydocs--minilm-c512-o32--v1")
             #expect(retrieval.sources.count == 5)
             #expect(!query.relevant.isDisjoint(with: retrieval.sources.prefix(3).map(\.documentID)),
                     "\(query.id): \(retrieval.sources.map(\.documentID)) should lead with one of \(query.relevant)")
@@ -167,7 +167,7 @@ struct RetrievalPipelineTests {
         }
         #expect(reindex.current.state == .done)
         #expect(reindex.current.failed == 0)
-        #expect(Set(versions).isSubset(of: ["pydocs--minilm-c256-o32--v1", "pydocs--minilm-c128-o16--v2"]))
+        #expect(Set(versions).isSubset(of: ["pydocs--minilm-c512-o32--v1", "pydocs--minilm-c128-o16--v2"]))
         #expect(try await store.resolveAlias("pydocs") == "pydocs--minilm-c128-o16--v2")
         #expect(try await store.contentHash(tenant: "acme", documentID: "late.md", in: "pydocs--minilm-c128-o16--v2") != nil)
         let indexes = try await store.listIndexes()
