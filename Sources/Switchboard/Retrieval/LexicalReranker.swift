@@ -43,18 +43,22 @@ public struct LexicalReranker: Sendable {
     func scores(query: String, texts: [String]) -> [Double] {
         let terms = Set(Self.terms(query))
         guard !terms.isEmpty, !texts.isEmpty else { return texts.map { _ in 0 } }
-        let documents = texts.map(Self.terms)
+        // One pass per text: its length in terms and the counts of the query's terms in it.
+        let documents: [(length: Int, counts: [Substring: Int])] = texts.map { text in
+            let words = Self.terms(text)
+            var counts: [Substring: Int] = [:]
+            for word in words where terms.contains(word) { counts[word, default: 0] += 1 }
+            return (words.count, counts)
+        }
         let count = Double(documents.count)
-        let meanLength = max(1, Double(documents.reduce(0) { $0 + $1.count }) / count)
+        let meanLength = max(1, Double(documents.reduce(0) { $0 + $1.length }) / count)
         var frequency: [Substring: Int] = [:]
         for document in documents {
-            for term in Set(document) where terms.contains(term) { frequency[term, default: 0] += 1 }
+            for term in document.counts.keys { frequency[term, default: 0] += 1 }
         }
         return documents.map { document in
-            var counts: [Substring: Int] = [:]
-            for term in document where terms.contains(term) { counts[term, default: 0] += 1 }
-            let length = Double(document.count)
-            return counts.reduce(0) { total, entry in
+            let length = Double(document.length)
+            return document.counts.reduce(0) { total, entry in
                 let (term, n) = entry
                 let df = Double(frequency[term] ?? 0)
                 let idf = log(1 + (count - df + 0.5) / (df + 0.5))
@@ -64,23 +68,30 @@ public struct LexicalReranker: Sendable {
         }
     }
 
-    /// Lower-cased runs of letters, digits and underscores, without common English function words.
+    /// Lower-cased runs of ASCII letters, digits and underscores, without common English
+    /// function words. Walks the UTF-8 bytes (any other byte ends a word); words are short
+    /// strings, mostly stored inline.
     static func terms(_ text: String) -> [Substring] {
-        let lower = text.lowercased()
         var terms: [Substring] = []
-        var start: String.Index?
-        for index in lower.indices {
-            let character = lower[index]
-            let inWord = character == "_" || (character.isASCII && (character.isLetter || character.isNumber))
-            if inWord {
-                if start == nil { start = index }
-            } else if let from = start {
-                let word = lower[from..<index]
-                if !stopWords.contains(word) { terms.append(word) }
-                start = nil
+        var word: [UInt8] = []
+        word.reserveCapacity(32)
+        func flush() {
+            guard !word.isEmpty else { return }
+            let term = Substring(String(decoding: word, as: UTF8.self))
+            if !stopWords.contains(term) { terms.append(term) }
+            word.removeAll(keepingCapacity: true)
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+                word.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                word.append(byte + 32)
+            default:
+                flush()
             }
         }
-        if let from = start, !stopWords.contains(lower[from...]) { terms.append(lower[from...]) }
+        flush()
         return terms
     }
 
