@@ -65,7 +65,7 @@ public struct CacheBenchmark: Sendable {
         let outcomes = Mutex<[String: Int]>([:])
         let lastArrival = Mutex<ContinuousClock.Instant>(.now)
         let warm = Atomic<Int>(0)
-        let parts = Mutex<[String: LatencyRecorder]>([:])
+        let parts = StageTimings()
         let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
             guard let id = arrival.record.header(CEHeader.requestID), let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else { return }
             if id.hasPrefix("warm-") {
@@ -77,14 +77,7 @@ public struct CacheBenchmark: Sendable {
             let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
             let outcome = reply?.status == .ok ? (reply?.cache?.outcome.rawValue ?? "none") : "error"
             outcomes.withLock { $0[outcome, default: 0] += 1 }
-            for (name, ms) in reply?.timings ?? [:] {
-                parts.withLock { all -> LatencyRecorder in
-                    if let existing = all[name] { return existing }
-                    let created = LatencyRecorder()
-                    all[name] = created
-                    return created
-                }.record(ms: ms)
-            }
+            parts.record(reply?.timings ?? [:])
             lastArrival.withLock { $0 = arrival.receivedAt }
         }
         @Sendable func request(_ requestID: String) -> KafkaOutgoingRecord {
@@ -121,11 +114,7 @@ public struct CacheBenchmark: Sendable {
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  CPU %.3f ms per request (this process: stages, load generator, reader); provider calls during the run: %d; peak RSS %.0f MiB",
                      cpu * 1000 / Double(max(1, latency.count)), simulator.stats().totalRequests - 1, ProcessFigures.peakRSSMiB()))
-        print("  where the time goes (reply timings; *_queue_ms is Kafka time before a stage saw the record, 1 ms resolution):")
-        for (name, recorder) in parts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            print("    " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: " p50 %7.2f ms  p99 %7.2f ms", recorder.percentile(50), recorder.percentile(99)))
-        }
+        parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
         await reader.close()

@@ -27,6 +27,31 @@ public final class LatencyRecorder: Sendable {
     }
 }
 
+/// The reply timings of a benchmark run, one recorder per timing name (`gateway_ms`, ...).
+final class StageTimings: Sendable {
+    private let recorders = Mutex<[String: LatencyRecorder]>([:])
+
+    func record(_ timings: [String: Double]) {
+        for (name, ms) in timings {
+            recorders.withLock { all -> LatencyRecorder in
+                if let existing = all[name] { return existing }
+                let created = LatencyRecorder()
+                all[name] = created
+                return created
+            }.record(ms: ms)
+        }
+    }
+
+    /// Prints p50 and p99 of every timing, by name.
+    func printTable() {
+        print("  where the time goes (reply timings; *_queue_ms is Kafka time before a stage saw the record, 1 ms resolution):")
+        for (name, recorder) in recorders.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+            print("    " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " p50 %7.2f ms  p99 %7.2f ms", recorder.percentile(50), recorder.percentile(99)))
+        }
+    }
+}
+
 /// Process figures: peak resident memory and CPU time.
 public enum ProcessFigures {
     /// Peak resident set size in MiB (VmHWM).

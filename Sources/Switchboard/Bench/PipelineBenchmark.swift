@@ -97,7 +97,7 @@ public struct PipelineBenchmark: Sendable {
         let latency = LatencyRecorder()
         let errors = Atomic<Int>(0)
         let lastArrival = Mutex<ContinuousClock.Instant>(.now)
-        let parts = Mutex<[String: LatencyRecorder]>([:])
+        let parts = StageTimings()
         let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
             guard let id = arrival.record.header(CEHeader.requestID), let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else { return }
             let d = arrival.receivedAt - sent
@@ -106,14 +106,7 @@ public struct PipelineBenchmark: Sendable {
             if reply?.status != .ok { errors.add(1, ordering: .relaxed) }
             var timings = reply?.timings ?? [:]
             if let produced = arrival.record.timestamp { timings["reply_queue_ms"] = Double(max(0, Timestamp.nowMs() - produced)) }
-            for (name, ms) in timings {
-                parts.withLock { all -> LatencyRecorder in
-                    if let existing = all[name] { return existing }
-                    let created = LatencyRecorder()
-                    all[name] = created
-                    return created
-                }.record(ms: ms)
-            }
+            parts.record(timings)
             lastArrival.withLock { $0 = arrival.receivedAt }
         }
         // Warm-up: connections, metadata, the provider's HTTP connections.
@@ -148,11 +141,7 @@ public struct PipelineBenchmark: Sendable {
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
                      (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu * 1000 / Double(max(1, latency.count)),
                      ProcessFigures.peakRSSMiB()))
-        print("  where the time goes (reply timings; *_queue_ms is Kafka time before a stage saw the record, 1 ms resolution):")
-        for (name, recorder) in parts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            print("    " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: " p50 %7.2f ms  p99 %7.2f ms", recorder.percentile(50), recorder.percentile(99)))
-        }
+        parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
         await reader.close()

@@ -128,11 +128,9 @@ public final class CollectionAdmin: Sendable {
         guard let version = try await directory.active(collection) else { return nil }
         let vector = try await embedder.embed(request.query)
         // The retriever's order: the nearest chunks re-ranked with their lexical match.
-        let k = min(max(request.k ?? 10, 1), 1000)
-        let fetch = reranker.isEnabled ? max(k, reranker.candidates) : k
-        let nearest = try await directory.store.search(
-            VectorQuery(vector: vector, tenant: request.tenant, k: fetch, filter: request.filter ?? [:]), in: version.name)
-        let hits = reranker.rerank(query: request.query, nearest).prefix(k)
+        let hits = try await reranker.retrieve(
+            VectorQuery(vector: vector, tenant: request.tenant, k: min(max(request.k ?? 10, 1), 1000), filter: request.filter ?? [:]),
+            text: request.query, from: directory.store, in: version.name)
         return SearchResponse(version: version.name, hits: hits.map {
             SearchHit(documentID: $0.documentID, chunk: $0.chunkIndex, score: Double($0.score), title: $0.metadata["title"], text: $0.text)
         })

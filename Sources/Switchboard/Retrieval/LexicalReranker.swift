@@ -23,6 +23,18 @@ public struct LexicalReranker: Sendable {
 
     public var isEnabled: Bool { weight > 0 && candidates > 1 }
 
+    /// The chunks a retrieval uses, as the retriever and the operator search both take them: the
+    /// nearest `max(k, candidates)` to `query.vector` (only `k` when re-ranking is off), those at
+    /// or above `minScore` (a cosine similarity, so before the lexical share), re-ranked, the
+    /// first `k`.
+    public func retrieve(_ query: VectorQuery, text: String, minScore: Double = -.infinity, from store: any VectorStore,
+                         in version: String) async throws -> [VectorHit] {
+        var nearestQuery = query
+        if isEnabled { nearestQuery.k = max(query.k, candidates) }
+        let nearest = try await store.search(nearestQuery, in: version).filter { Double($0.score) >= minScore }
+        return Array(rerank(query: text, nearest).prefix(query.k))
+    }
+
     /// `hits` (nearest first) re-ordered by cosine + weight × BM25 / the best BM25.
     public func rerank(query: String, _ hits: [VectorHit]) -> [VectorHit] {
         guard isEnabled, hits.count > 1 else { return hits }

@@ -46,12 +46,7 @@ public struct CompleterStage: Stage {
         let start = ContinuousClock.now
         let trace = EventHeaders.trace(from: record)
         guard let value = record.value, let task = try? EventCoding.decode(CompletionTask.self, from: value) else {
-            // Only the gateway writes this topic, so this is a poisoned record: keep it, and
-            // answer the caller if the headers say who that is.
-            let outputs = emitter.rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
-                                            requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
-                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace)
-            return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
+            return emitter.damagedTask(record, stage: name, start: start, trace: trace)
         }
         var answer = Answer(task: task, start: start, queuedMs: queuedMs(record))
         answer.reply.route = task.route

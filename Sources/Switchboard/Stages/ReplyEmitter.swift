@@ -62,6 +62,18 @@ public struct ReplyEmitter: Sendable {
     }
 }
 
+extension ReplyEmitter {
+    /// The answer to a record on an internal topic that is not a `CompletionTask`: only the
+    /// pipeline writes those topics, so it was damaged. It is dead-lettered, and the caller gets
+    /// an error reply when the headers say who that is.
+    func damagedTask(_ record: KafkaRecord, stage: String, start: ContinuousClock.Instant, trace: [KafkaHeader]) -> StageResult {
+        let outputs = rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
+                                requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
+                                stage: stage, latencyMs: elapsedMs(since: start), trace: trace)
+        return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
+    }
+}
+
 typealias SwitchboardStageMetrics = StageMetrics
 
 /// Milliseconds since `start`, for timings in events.

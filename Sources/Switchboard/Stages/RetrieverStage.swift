@@ -34,10 +34,7 @@ public struct RetrieverStage: Stage {
         let start = ContinuousClock.now
         let trace = EventHeaders.trace(from: record)
         guard let value = record.value, var task = try? EventCoding.decode(CompletionTask.self, from: value) else {
-            let outputs = emitter.rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
-                                            requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
-                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace)
-            return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
+            return emitter.damagedTask(record, stage: name, start: start, trace: trace)
         }
         if let retrieval = task.request.retrieval {
             do {
@@ -70,12 +67,9 @@ public struct RetrieverStage: Stage {
         let embedMs = elapsedMs(since: embedStart)
         let searchStart = ContinuousClock.now
         let k = min(max(retrieval.topK ?? settings.topK, 1), 100)
-        let reranker = settings.reranker
-        let fetch = reranker.isEnabled ? max(k, reranker.candidates) : k
-        let nearest = try await directory.store.search(
-            VectorQuery(vector: vector, tenant: task.principal.tenant, k: fetch, filter: Self.filter(retrieval.filter)), in: version.name)
-        // `min_score` is a cosine similarity: it applies before the lexical share is added.
-        let hits = Array(reranker.rerank(query: question, nearest.filter { Double($0.score) >= settings.minScore }).prefix(k))
+        let hits = try await settings.reranker.retrieve(
+            VectorQuery(vector: vector, tenant: task.principal.tenant, k: k, filter: Self.filter(retrieval.filter)), text: question,
+            minScore: settings.minScore, from: directory.store, in: version.name)
         RetrieverMetrics.record(collection: retrieval.collection, embedMs: embedMs, searchMs: elapsedMs(since: searchStart),
                                 hits: hits.count, bestScore: hits.first.map { Double($0.score) })
         let system = RetrievalPrompt.systemMessage(collection: retrieval.collection, hits: hits, maxChars: settings.maxContextChars)

@@ -24,11 +24,7 @@ public struct RouterStage: Stage {
         let start = ContinuousClock.now
         let trace = EventHeaders.trace(from: record)
         guard let value = record.value, var task = try? EventCoding.decode(CompletionTask.self, from: value) else {
-            // Only the gateway writes this topic: a record that is not a task was damaged.
-            let outputs = emitter.rejection(ReplyError(.internalError, "the request was damaged in the pipeline"),
-                                            requestID: record.header(CEHeader.id) ?? "", principal: nil, replyTo: record.header(CEHeader.replyTo),
-                                            stage: name, latencyMs: elapsedMs(since: start), trace: trace)
-            return StageResult(outputs: outputs, deadLetter: DeadLetterReason(code: "schema", detail: "not a CompletionTask"))
+            return emitter.damagedTask(record, stage: name, start: start, trace: trace)
         }
         if let router, let error = await router.route(&task) {
             log(task, outcome: "rejected", detail: error.code.rawValue, start: start)

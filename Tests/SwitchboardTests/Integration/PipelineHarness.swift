@@ -76,8 +76,7 @@ struct PipelineHarness {
                       providers: String? = nil, models: String? = nil, completer: String? = nil,
                       withRedis: Bool = false, tenantExtra: String = "", gatewayExtra: String = "",
                       routing: String? = nil, embedder: (any TextEmbedder)? = nil,
-                      vectorStore: (any VectorStore)? = nil, extraYAML: String = "", cache: String? = nil,
-                      inlineRouting: Bool? = nil) async throws -> PipelineHarness {
+                      vectorStore: (any VectorStore)? = nil, extraYAML: String = "", cache: String? = nil) async throws -> PipelineHarness {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let id = UUID().uuidString.prefix(8).lowercased()
@@ -150,8 +149,7 @@ struct PipelineHarness {
             let stage: any Stage = switch role {
             // Without a router stage the gateway routes in its own process, as `run all` does.
             case .gateway: try GatewayStage(config: config, catalog: catalog, redis: withRedis ? redis : nil,
-                                            routing: inlineRouting ?? !roles.contains(.router)
-                                                ? try await runtime.gatewayRouting(embedder: embedder) : .forward,
+                                            routing: roles.contains(.router) ? .forward : try await runtime.gatewayRouting(embedder: embedder),
                                             cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
             case .router: try await runtime.makeRouter(embedder: embedder)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
