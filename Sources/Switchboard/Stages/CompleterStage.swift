@@ -45,7 +45,7 @@ public struct CompleterStage: Stage {
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
         let trace = EventHeaders.trace(from: record)
-        guard let value = record.value, let task = try? EventCoding.decode(CompletionTask.self, from: value) else {
+        guard let task = record.completionTask else {
             return emitter.damagedTask(record, stage: name, start: start, trace: trace)
         }
         var answer = Answer(task: task, start: start, queuedMs: queuedMs(record))

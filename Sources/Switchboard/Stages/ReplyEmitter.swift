@@ -62,6 +62,13 @@ public struct ReplyEmitter: Sendable {
     }
 }
 
+extension KafkaRecord {
+    /// The task this record carries on an internal stage topic; nil when it is not one.
+    var completionTask: CompletionTask? {
+        value.flatMap { try? EventCoding.decode(CompletionTask.self, from: $0) }
+    }
+}
+
 extension ReplyEmitter {
     /// The answer to a record on an internal topic that is not a `CompletionTask`: only the
     /// pipeline writes those topics, so it was damaged. It is dead-lettered, and the caller gets

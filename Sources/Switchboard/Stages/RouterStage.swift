@@ -23,7 +23,7 @@ public struct RouterStage: Stage {
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
         let trace = EventHeaders.trace(from: record)
-        guard let value = record.value, var task = try? EventCoding.decode(CompletionTask.self, from: value) else {
+        guard var task = record.completionTask else {
             return emitter.damagedTask(record, stage: name, start: start, trace: trace)
         }
         if let router, let error = await router.route(&task) {
