@@ -1,3 +1,4 @@
+import CRdKafka
 import Foundation
 import Synchronization
 
@@ -7,6 +8,7 @@ enum BlockingThread {
     static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread {
+                sb_kafka_name_thread(name)
                 continuation.resume(returning: body())
             }
             thread.name = name
@@ -23,6 +25,7 @@ final class PollingThread: Sendable {
 
     init(name: String, body: @escaping @Sendable () -> Void) {
         let thread = Thread { [flag, finished] in
+            sb_kafka_name_thread(name)
             while flag.running.load(ordering: .acquiring) {
                 body()
             }

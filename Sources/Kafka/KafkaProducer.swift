@@ -38,40 +38,59 @@ public final class KafkaProducer: Sendable {
         poller.requestStop()
     }
 
+    /// Told once about a record's delivery: the broker's acknowledgement or the final error.
+    /// It runs on the producer's delivery thread and must return promptly.
+    public typealias DeliveryHandler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+
     /// Produces `record` and waits for its delivery report.
     @discardableResult
     public func send(_ record: KafkaOutgoingRecord) async throws(KafkaError) -> KafkaDeliveryReport {
-        var backoff: Duration = .milliseconds(1)
-        while true {
-            if closed.load(ordering: .acquiring) {
-                throw KafkaError(.closed, "producer is closed")
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
+            produce(record) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Produces `record` and calls `onDelivery` once with its delivery report, without a task
+    /// waiting for it: the report is handled on the delivery thread, so a caller that only
+    /// needs to count acknowledgements costs no thread hand-off per record. A full local queue
+    /// is waited out (backpressure) before the record is enqueued.
+    public func produce(_ record: KafkaOutgoingRecord, onDelivery: @escaping DeliveryHandler) {
+        switch enqueue(record, onDelivery) {
+        case nil:
+            return
+        case let error? where error.rdkafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue:
+            Task {
+                var backoff: Duration = .milliseconds(1)
+                while true {
+                    // The local queue is full: wait for deliveries to drain it.
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .milliseconds(100))
+                    guard let error = enqueue(record, onDelivery) else { return }
+                    if error.rdkafkaCode != RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue {
+                        onDelivery(.failure(error))
+                        return
+                    }
+                }
             }
-            do {
-                return try await enqueue(record)
-            } catch let error as KafkaError where error.rdkafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue {
-                // The local queue is full: wait for deliveries to drain it (backpressure).
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .milliseconds(100))
-            } catch let error as KafkaError {
-                throw error
-            } catch {
-                throw KafkaError(.delivery, "\(error)")
-            }
+        case let error?:
+            onDelivery(.failure(error))
         }
     }
 
-    private func enqueue(_ record: KafkaOutgoingRecord) async throws -> KafkaDeliveryReport {
+    /// Hands `record` to librdkafka with `handler` waiting for its report; on failure the
+    /// handler is not registered and the error is returned.
+    private func enqueue(_ record: KafkaOutgoingRecord, _ handler: @escaping DeliveryHandler) -> KafkaError? {
+        if closed.load(ordering: .acquiring) {
+            return KafkaError(.closed, "producer is closed")
+        }
         let context = client.context
         let id = context.nextDeliveryID.add(1, ordering: .relaxed).oldValue
-        let rk = client.pointer
-        return try await withCheckedThrowingContinuation { continuation in
-            context.deliveries.withLock { $0[id] = continuation }
-            let err = Self.produce(rk: rk, record: record, opaque: UnsafeMutableRawPointer(bitPattern: id))
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                let waiting = context.deliveries.withLock { $0.removeValue(forKey: id) }
-                waiting?.resume(throwing: KafkaError.rd(.produce, err, context: "produce to \(record.topic)"))
-            }
-        }
+        context.deliveries.withLock { $0[id] = handler }
+        let err = Self.produce(rk: client.pointer, record: record, opaque: UnsafeMutableRawPointer(bitPattern: id))
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { return nil }
+        context.deliveries.withLock { _ = $0.removeValue(forKey: id) }
+        return KafkaError.rd(.produce, err, context: "produce to \(record.topic)")
     }
 
     private static func produce(rk: OpaquePointer, record: KafkaOutgoingRecord,
@@ -118,8 +137,8 @@ public final class KafkaProducer: Sendable {
             defer { pending.removeAll() }
             return Array(pending.values)
         }
-        for continuation in orphans {
-            continuation.resume(throwing: KafkaError(.closed, "producer closed before delivery"))
+        for handler in orphans {
+            handler(.failure(KafkaError(.closed, "producer closed before delivery")))
         }
     }
 
@@ -141,13 +160,13 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
 private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { rk, message, _ in
     guard let message, let context = RdKafkaClient.context(of: rk) else { return }
     let id = UInt(bitPattern: message.pointee._private)
-    guard let continuation = context.deliveries.withLock({ $0.removeValue(forKey: id) }) else { return }
+    guard let handler = context.deliveries.withLock({ $0.removeValue(forKey: id) }) else { return }
     let m = message.pointee
     let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
     if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-        continuation.resume(throwing: KafkaError.rd(.delivery, m.err, context: "delivery to \(topic)"))
+        handler(.failure(KafkaError.rd(.delivery, m.err, context: "delivery to \(topic)")))
     } else {
-        continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset))
+        handler(.success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
     }
 }
 

@@ -7,7 +7,8 @@ import Synchronization
 /// `rd_kafka_t` it belongs to (`RdKafkaClient` retains it and releases it after destroy).
 final class ClientContext: Sendable {
     let logger: Logger
-    let deliveries = Mutex<[UInt: CheckedContinuation<KafkaDeliveryReport, any Error>]>([:])
+    /// Who is told about each produced record's delivery report, by the record's opaque id.
+    let deliveries = Mutex<[UInt: KafkaProducer.DeliveryHandler]>([:])
     let nextDeliveryID = Atomic<UInt>(1)
     let rebalanceListener: (any KafkaRebalanceListener)?
     /// Set by the consumer so a revoke can drop records of lost partitions it has not handed out.

@@ -68,6 +68,38 @@ struct KafkaRoundTripTests {
         await producer.close()
     }
 
+    @Test("produce(onDelivery:) reports each record once, in order per partition; after close it reports the closed producer")
+    func deliveryCallbacks() async throws {
+        let cluster = try KafkaMockCluster(logger: logger)
+        let name = topic()
+        try cluster.createTopic(name, partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let reports = try await withThrowingTaskGroup(of: (Int, Int64).self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    let report = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) in
+                        producer.produce(KafkaOutgoingRecord(topic: name, partition: 0, key: nil, value: Array("m\(i)".utf8))) {
+                            continuation.resume(with: $0.mapError { $0 as any Error })
+                        }
+                    }
+                    return (i, report.offset)
+                }
+                // One at a time, so the enqueue order is the send order.
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        let offsets = (0..<20).compactMap { reports[$0] }
+        #expect(offsets == Array(0..<20))
+        await producer.close()
+        let afterClose = await withCheckedContinuation { (continuation: CheckedContinuation<KafkaError?, Never>) in
+            producer.produce(KafkaOutgoingRecord(topic: name, key: nil, value: [1])) { result in
+                if case .failure(let error) = result { continuation.resume(returning: error) } else { continuation.resume(returning: nil) }
+            }
+        }
+        #expect(afterClose?.code == .closed)
+    }
+
     @Test("a tombstone (nil value) and an empty key are produced and read back as such")
     func tombstone() async throws {
         let cluster = try KafkaMockCluster(logger: logger)

@@ -94,6 +94,7 @@ public struct CacheBenchmark: Sendable {
         try await Task.sleep(for: .milliseconds(500))
 
         let cpuBefore = ProcessFigures.cpuSeconds()
+        let threadsBefore = ThreadCPU.snapshot()
         let start = ContinuousClock.now
         let count = base.count
         await PacedSender.run(count: count, rate: base.rate) { i in
@@ -106,6 +107,7 @@ public struct CacheBenchmark: Sendable {
         let elapsed = lastArrival.withLock { $0 } - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = ProcessFigures.cpuSeconds() - cpuBefore
+        let threads = ThreadCPU.snapshot().since(threadsBefore)
         let byOutcome = outcomes.withLock { $0 }
         let path = gatewayLookup ? "answered by the gateway, 2 Kafka hops" : "gateway + completer, 3 Kafka hops"
         print("cache hits through the pipeline (\(path), Redis): " + String(format: "%d/%d replies, %.0f requests/s",
@@ -114,6 +116,7 @@ public struct CacheBenchmark: Sendable {
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  CPU %.3f ms per request (this process: stages, load generator, reader); provider calls during the run: %d; peak RSS %.0f MiB",
                      cpu * 1000 / Double(max(1, latency.count)), simulator.stats().totalRequests - 1, ProcessFigures.peakRSSMiB()))
+        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }

@@ -125,6 +125,7 @@ public struct IngressBenchmark: Sendable {
         let paced = LatencyRecorder()
         let pacedFailures = LatencyRecorder()
         let cpu1 = children.map { $0.cpuSeconds() }
+        let threads1 = children.map { ThreadCPU.snapshot(pid: $0.pid) }
         let pacedCount = min(count, Int(rate * 10))
         await PacedSender.run(count: pacedCount, rate: rate) { i in
             let result = await call(i)
@@ -133,6 +134,9 @@ public struct IngressBenchmark: Sendable {
         let pacedCPU = zip(children, cpu1).map { $0.cpuSeconds() - $1 }.reduce(0, +)
         print(String(format: "at %.0f requests/s: %d/%d ok; added latency %@; CPU per request %.3f ms", rate, paced.count, pacedCount,
                      paced.summary(), pacedCPU * 1000 / Double(max(1, paced.count))))
+        for (child, before) in zip(children, threads1) {
+            print("  \(child.name) CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot(pid: child.pid).since(before), requests: paced.count))
+        }
         print(String(format: "peak RSS: pipeline (run gateway,completer) %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")

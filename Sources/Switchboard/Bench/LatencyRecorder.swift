@@ -84,10 +84,13 @@ public enum PacedSender {
             var index = 0
             while index < count {
                 if rate > 0 {
-                    let due = Int(Double((ContinuousClock.now - start).components.attoseconds) / 1e18 * rate
-                                  + Double((ContinuousClock.now - start).components.seconds) * rate) + 1
+                    let elapsed = ContinuousClock.now - start
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    let due = Int(seconds * rate) + 1
                     if index >= due {
-                        try? await Task.sleep(for: .microseconds(500))
+                        // Sleep until the next request is due: one wake-up per request, so the
+                        // load generator's own CPU stays out of the figures as far as it can.
+                        try? await Task.sleep(until: start + .seconds(Double(index) / rate), tolerance: .microseconds(100))
                         continue
                     }
                     let upto = min(count, due)

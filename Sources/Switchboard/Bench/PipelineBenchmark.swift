@@ -118,6 +118,7 @@ public struct PipelineBenchmark: Sendable {
         try await Task.sleep(for: .seconds(1))
 
         let cpuBefore = ProcessFigures.cpuSeconds()
+        let threadsBefore = ThreadCPU.snapshot()
         let start = ContinuousClock.now
         let count = self.count
         await PacedSender.run(count: count, rate: rate) { i in
@@ -134,6 +135,7 @@ public struct PipelineBenchmark: Sendable {
         let elapsed = lastArrival.withLock { $0 } - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = ProcessFigures.cpuSeconds() - cpuBefore
+        let threads = ThreadCPU.snapshot().since(threadsBefore)
         let shape = routerStage ? "gateway + router + completer" : "gateway routing in place + completer"
         print("pipeline (\(shape), \(hops) Kafka hops, HTTP to the simulator): " + String(format: "%d/%d replies (%d errors), %.0f requests/s",
                      latency.count, count, errors.load(ordering: .relaxed), Double(latency.count) / seconds))
@@ -141,6 +143,7 @@ public struct PipelineBenchmark: Sendable {
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
                      (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu * 1000 / Double(max(1, latency.count)),
                      ProcessFigures.peakRSSMiB()))
+        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }

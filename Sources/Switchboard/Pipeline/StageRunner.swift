@@ -117,17 +117,18 @@ public final class StageRunner: Service, Sendable {
             started += 1
             metrics.consumed.increment()
             metrics.inFlight.record(progress.tracker.withLock { $0.totalInFlight })
-            Task { [self] in
-                await self.handle(record)
-                let resume = progress.tracker.withLock { tracker -> Bool in
-                    tracker.finish(ticket)
-                    return tracker.inFlight(partition) <= window / 2
+            Task { [self, progress] in
+                await self.handle(record) {
+                    let resume = progress.tracker.withLock { tracker -> Bool in
+                        tracker.finish(ticket)
+                        return tracker.inFlight(partition) <= window / 2
+                    }
+                    if resume, paused.paused.withLock({ $0.remove(partition) != nil }) {
+                        consumer.resume([partition])
+                    }
+                    slots.release()
+                    outstanding.release()
                 }
-                if resume, paused.paused.withLock({ $0.remove(partition) != nil }) {
-                    consumer.resume([partition])
-                }
-                slots.release()
-                outstanding.release()
             }
         }
         // Fetching stopped: wait for in-flight records, bounded by the drain timeout.
@@ -157,8 +158,10 @@ public final class StageRunner: Service, Sendable {
         }
     }
 
-    /// Processes one record and produces its outputs, retrying transient produce failures.
-    private func handle(_ record: KafkaRecord) async {
+    /// Processes one record and produces its outputs; `done` runs once every output is
+    /// acknowledged (or has failed for good), on the producer's delivery thread: no task waits
+    /// for the delivery reports.
+    private func handle(_ record: KafkaRecord, done: @escaping @Sendable () -> Void) async {
         let start = ContinuousClock.now
         let result = await stage.process(record)
         var outputs = result.outputs
@@ -170,40 +173,61 @@ public final class StageRunner: Service, Sendable {
             ])
             outputs.append(DeadLetterHeader.record(for: record, reason: reason, stage: stage.name, topic: options.deadLetterTopic))
         }
-        await withTaskGroup(of: Void.self) { group in
-            for output in outputs {
-                group.addTask { await self.produce(output, for: record) }
-            }
+        let metrics = self.metrics
+        let finished: @Sendable () -> Void = {
+            metrics.duration.record(duration: ContinuousClock.now - start)
+            done()
         }
-        metrics.duration.record(duration: ContinuousClock.now - start)
+        guard !outputs.isEmpty else { return finished() }
+        let remaining = Countdown(outputs.count, then: finished)
+        for output in outputs {
+            produce(output, for: record, then: remaining.tick)
+        }
     }
 
-    private func produce(_ output: KafkaOutgoingRecord, for input: KafkaRecord) async {
-        var delay: Duration = .milliseconds(50)
-        while true {
-            do {
-                try await producer.send(output)
+    /// Produces `output`, retrying transient failures with backoff; `done` runs once it is
+    /// acknowledged or has failed for good (then a trace goes to the dead-letter topic).
+    private func produce(_ output: KafkaOutgoingRecord, for input: KafkaRecord, retryDelay: Duration = .milliseconds(50),
+                         then done: @escaping @Sendable () -> Void) {
+        producer.produce(output) { [self] result in
+            switch result {
+            case .success:
                 metrics.produced(topic: output.topic)
-                return
-            } catch where error.isRetriable && !stopping.load(ordering: .acquiring) {
+                done()
+            case .failure(let error) where error.isRetriable && !stopping.load(ordering: .acquiring):
                 logger.warning("produce to \(output.topic) failed, retrying: \(error)")
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(2))
-            } catch {
+                Task {
+                    try? await Task.sleep(for: retryDelay)
+                    self.produce(output, for: input, retryDelay: min(retryDelay * 2, .seconds(2)), then: done)
+                }
+            case .failure(let error):
                 metrics.produceFailures.increment()
                 logger.error("produce to \(output.topic) failed: \(error)", metadata: [
                     "source_topic": "\(input.topic)", "partition": "\(input.partition)", "offset": "\(input.offset)",
                 ])
-                if output.topic != options.deadLetterTopic {
-                    // Keep a trace of the record whose output could not be written.
-                    var letter = DeadLetterHeader.record(
-                        for: input, reason: DeadLetterReason(code: "output_failed", detail: "\(output.topic): \(error)"),
-                        stage: stage.name, topic: options.deadLetterTopic)
-                    letter.value = nil
-                    _ = try? await producer.send(letter)
-                }
-                return
+                guard output.topic != options.deadLetterTopic else { return done() }
+                // Keep a trace of the record whose output could not be written.
+                var letter = DeadLetterHeader.record(
+                    for: input, reason: DeadLetterReason(code: "output_failed", detail: "\(output.topic): \(error)"),
+                    stage: stage.name, topic: options.deadLetterTopic)
+                letter.value = nil
+                producer.produce(letter) { _ in done() }
             }
         }
+    }
+}
+
+/// Runs `then` once `tick` has been called `count` times, from whichever thread ticks last.
+final class Countdown: Sendable {
+    private let left: Atomic<Int>
+    private let then: @Sendable () -> Void
+
+    init(_ count: Int, then: @escaping @Sendable () -> Void) {
+        left = Atomic(count)
+        self.then = then
+    }
+
+    @Sendable func tick() {
+        if left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { then() }
     }
 }

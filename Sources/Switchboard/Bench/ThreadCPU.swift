@@ -1,0 +1,63 @@
+import Foundation
+
+/// CPU time per kind of thread of a process, read from `/proc/<pid>/task/*/stat`, so a
+/// benchmark can say where its CPU per request goes: Swift tasks (stage code, JSON, the
+/// simulator's handlers), librdkafka's own threads, the Kafka poll threads, libcurl, SwiftNIO.
+///
+/// Threads are grouped by name (librdkafka and SwiftNIO name theirs; the Kafka layer and the
+/// HTTP client name their own). The resolution is the kernel's clock tick (10 ms), and a thread
+/// that ends between two snapshots is not counted, so use it over runs of seconds.
+public struct ThreadCPU: Sendable {
+    /// CPU seconds per thread id, with the thread's group.
+    private var threads: [Int: (group: String, seconds: Double)] = [:]
+
+    /// The threads of `pid` (this process when nil) right now.
+    public static func snapshot(pid: Int32? = nil) -> ThreadCPU {
+        var result = ThreadCPU()
+        let base = "/proc/\(pid.map(String.init) ?? "self")/task"
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
+            guard let tid = Int(entry),
+                  let stat = try? String(contentsOfFile: "\(base)/\(entry)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            result.threads[tid] = (group(of: name), (user + system) / ticks)
+        }
+        return result
+    }
+
+    /// CPU seconds per group spent since `earlier` (threads present in both snapshots).
+    public func since(_ earlier: ThreadCPU) -> [String: Double] {
+        var groups: [String: Double] = [:]
+        for (tid, now) in threads {
+            let before = earlier.threads[tid]?.seconds ?? 0
+            groups[now.group, default: 0] += max(0, now.seconds - before)
+        }
+        return groups
+    }
+
+    /// The group a thread name belongs to.
+    static func group(of name: String) -> String {
+        switch name {
+        case _ where name.hasPrefix("rdk:broker"): "librdkafka brokers"
+        case _ where name.hasPrefix("rdk:"): "librdkafka main"
+        case _ where name.hasPrefix("kafka-consumer"): "Kafka poll"
+        case _ where name.hasPrefix("kafka-producer"): "Kafka delivery"
+        case _ where name.hasPrefix("kafka-"): "Kafka calls"
+        case _ where name.contains("qos"): "Swift tasks"
+        case _ where name.hasPrefix("NIO-"): "SwiftNIO"
+        case _ where name.hasPrefix("http-client"): "libcurl"
+        case _ where name.hasPrefix("redis-"): "hiredis"
+        default: "other"
+        }
+    }
+
+    /// One line: milliseconds of CPU per request for each group, largest first.
+    public static func summary(_ groups: [String: Double], requests: Int) -> String {
+        groups.filter { $0.value > 0 }.sorted { $0.value > $1.value }
+            .map { String(format: "%@ %.3f", $0.key, $0.value * 1000 / Double(max(1, requests))) }
+            .joined(separator: ", ")
+    }
+}
