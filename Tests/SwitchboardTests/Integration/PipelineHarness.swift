@@ -243,6 +243,33 @@ struct PipelineHarness {
         return collected.all
     }
 
+    /// Reads `topic` from the beginning up to the end offsets it has after `settle` (what was
+    /// produced by then), however many batches that takes; fails after `timeout`.
+    func readToEnd(_ topic: String, settle: Duration = .seconds(1), timeout: Duration = .seconds(120)) async throws -> [KafkaRecord] {
+        try await Task.sleep(for: settle)
+        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
+        let ends = try await consumer.endOffsets(topic: topic)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, KafkaConsumer.beginning) }))
+        var collected: [KafkaRecord] = []
+        var remaining = Set(ends.filter { $0.value > 0 }.keys)
+        let deadline = ContinuousClock.now + timeout
+        let timer = Task {
+            try? await Task.sleep(until: deadline)
+            consumer.stopFetching()
+        }
+        while !remaining.isEmpty, let record = await consumer.next() {
+            collected.append(record)
+            let partition = TopicPartition(record.topic, record.partition)
+            if let end = ends[partition], record.offset + 1 >= end { remaining.remove(partition) }
+        }
+        timer.cancel()
+        await consumer.close()
+        guard remaining.isEmpty else {
+            throw HarnessError("\(topic): partitions \(remaining.map(\.description).sorted()) not read to their end within \(timeout)")
+        }
+        return collected
+    }
+
     /// A provider simulator on a free loopback port, running until the task is cancelled.
     static func startSimulator(_ configuration: SimulatorConfiguration = SimulatorConfiguration()) async throws
         -> (simulator: ProviderSimulator, task: Task<Void, any Error>, port: Int) {
