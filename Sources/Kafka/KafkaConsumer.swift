@@ -68,12 +68,26 @@ public final class KafkaConsumer: Sendable {
         startPolling()
     }
 
-    func startPolling() {
+    /// Starts the poll thread. With `handler`, each record is handed to it on that thread
+    /// (no hand-off to a task); without, records go through the channel to `next()`.
+    func startPolling(handler: (@Sendable (KafkaRecord) -> Void)? = nil) {
         let handle = UncheckedHandle(client: client)
         let channel = self.channel
         let logger = client.context.logger
         poller.withLock { current in
             guard current == nil else { return }
+            if let handler {
+                current = PollingThread(name: "kafka-consumer-poll") {
+                    guard let message = rd_kafka_consumer_poll(handle.client.pointer, 100) else { return }
+                    defer { rd_kafka_message_destroy(message) }
+                    if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        logger.warning("consumer error: \(String(cString: rd_kafka_err2str(message.pointee.err)))")
+                        return
+                    }
+                    handler(KafkaRecord(copying: message))
+                }
+                return
+            }
             // The pending record survives a full channel: it is retried, never dropped.
             let pending = Mutex<KafkaRecord?>(nil)
             current = PollingThread(name: "kafka-consumer-poll") {
@@ -241,6 +255,19 @@ extension KafkaConsumer {
             throw KafkaError.rd(.consume, err, context: "assign")
         }
         startPolling()
+    }
+
+    /// Like `assign(_:)`, but each record is handed to `handler` on the poll thread as it
+    /// arrives, without a task hop: for readers whose work per record is a lookup (a reply
+    /// matched to its waiter). `handler` must return promptly; `next()` is not used.
+    public func assign(_ offsets: [TopicPartition: Int64], onRecord handler: @escaping @Sendable (KafkaRecord) -> Void) throws(KafkaError) {
+        let list = Self.makeList(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(client.pointer, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rd(.consume, err, context: "assign")
+        }
+        startPolling(handler: handler)
     }
 
     /// The current end offset (high watermark) of each partition of `topic`.

@@ -162,21 +162,15 @@ public struct PipelineBenchmark: Sendable {
         let producer = try KafkaProducer(configuration: configuration.with(["fetch.wait.max.ms": ""]), logger: logger)
         try await producer.prepare(topics: [topic])
         let consumer = try KafkaConsumer(configuration: configuration.with(["linger.ms": ""]), groupID: "bench-floor-\(UUID())", logger: logger)
-        try consumer.assign(try await consumer.endOffsets(topic: topic))
         let latency = LatencyRecorder()
-        let count = self.count
-        let reader = Task {
-            var seen = 0
-            while seen < count, let record = await consumer.next() {
-                let now = ContinuousClock.now
-                guard let value = record.value, value.count == 16 else { continue }
-                let nanos = value.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
-                let sent = ContinuousClock.Instant.zeroOffset(nanos)
-                let d = now - sent
-                latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-                seen += 1
-            }
+        try consumer.assign(try await consumer.endOffsets(topic: topic)) { record in
+            let now = ContinuousClock.now
+            guard let value = record.value, value.count == 16 else { return }
+            let nanos = value.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+            let d = now - ContinuousClock.Instant.zeroOffset(nanos)
+            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
         }
+        let count = self.count
         let start = ContinuousClock.now
         let cpuBefore = ProcessFigures.cpuSeconds()
         await PacedSender.run(count: count, rate: rate) { i in
@@ -189,7 +183,6 @@ public struct PipelineBenchmark: Sendable {
         while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let elapsed = ContinuousClock.now - start
         let cpuMs = (ProcessFigures.cpuSeconds() - cpuBefore) * 1000 / Double(max(1, latency.count))
-        reader.cancel()
         await consumer.close()
         await producer.close()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

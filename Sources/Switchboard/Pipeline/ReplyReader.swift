@@ -18,10 +18,15 @@ public final class ReplyReader: Sendable {
     /// Waiters and replies that arrived before their waiter, under one lock so a reply can
     /// never slip between the two.
     private struct Rendezvous {
-        var waiting: [String: CheckedContinuation<Arrival, any Error>] = [:]
+        var waiting: [String: Waiter] = [:]
         var early: [String: Arrival] = [:]
         /// Streamed requests: every delta, then the final reply, which ends the stream.
         var streams: [String: AsyncStream<Arrival>.Continuation] = [:]
+    }
+    private struct Waiter {
+        var continuation: CheckedContinuation<Arrival, any Error>
+        var deadline: ContinuousClock.Instant
+        var timeout: Duration
     }
     private let rendezvous = Mutex(Rendezvous())
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -48,14 +53,35 @@ public final class ReplyReader: Sendable {
             if attempt > 50 { throw KafkaError(.consume, "reply topic \(topic) has no partitions") }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        try consumer.assign(offsets)
-        let consumer = self.consumer
-        let reader = Task { [weak self] in
-            while let record = await consumer.next() {
-                self?.deliver(Arrival(record: record, receivedAt: .now))
+        // Replies are matched on the poll thread as they arrive: a lookup and a resume, no task
+        // hop per reply.
+        try consumer.assign(offsets) { [weak self] record in
+            self?.deliver(Arrival(record: record, receivedAt: .now))
+        }
+        // One sweeper fails the waits whose time is up (instead of a timer task per wait).
+        let sweeper = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.sweepInterval)
+                guard let reader = self else { return }
+                reader.failExpired()
             }
         }
-        task.withLock { $0 = reader }
+        task.withLock { $0 = sweeper }
+    }
+
+    /// How often waits past their deadline are failed: the precision of `wait(for:timeout:)`.
+    static let sweepInterval: Duration = .milliseconds(20)
+
+    private func failExpired() {
+        let now = ContinuousClock.now
+        let expired = rendezvous.withLock { r -> [(String, Waiter)] in
+            let due = r.waiting.filter { $0.value.deadline <= now }
+            for (id, _) in due { r.waiting.removeValue(forKey: id) }
+            return Array(due)
+        }
+        for (id, waiter) in expired {
+            waiter.continuation.resume(throwing: ReplyTimeout(requestID: id, timeout: waiter.timeout))
+        }
     }
 
     private func deliver(_ arrival: Arrival) {
@@ -70,7 +96,7 @@ public final class ReplyReader: Sendable {
             }
             // Deltas matter only to a stream; a plain waiter gets the final reply.
             guard isFinal else { return (nil, nil) }
-            if let continuation = r.waiting.removeValue(forKey: id) { return (continuation, nil) }
+            if let waiter = r.waiting.removeValue(forKey: id) { return (waiter.continuation, nil) }
             // A reply can beat the caller's wait; keep it (bounded) for `wait(for:)`.
             if keepEarly {
                 if r.early.count > 10_000 { r.early.removeAll() }
@@ -107,17 +133,10 @@ public final class ReplyReader: Sendable {
 
     /// The reply record for `requestID`, or a timeout error after `timeout`.
     public func wait(for requestID: String, timeout: Duration) async throws -> Arrival {
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            if let continuation = self?.rendezvous.withLock({ $0.waiting.removeValue(forKey: requestID) }) {
-                continuation.resume(throwing: ReplyTimeout(requestID: requestID, timeout: timeout))
-            }
-        }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { continuation in
+        try await withCheckedThrowingContinuation { continuation in
             let ready = rendezvous.withLock { r -> Arrival? in
                 if let ready = r.early.removeValue(forKey: requestID) { return ready }
-                r.waiting[requestID] = continuation
+                r.waiting[requestID] = Waiter(continuation: continuation, deadline: .now + timeout, timeout: timeout)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -131,7 +150,7 @@ public final class ReplyReader: Sendable {
             defer { r.waiting.removeAll(); r.streams.removeAll() }
             return (Array(r.waiting.values), Array(r.streams.values))
         }
-        for continuation in pending { continuation.resume(throwing: CancellationError()) }
+        for waiter in pending { waiter.continuation.resume(throwing: CancellationError()) }
         for stream in streams { stream.finish() }
     }
 }
