@@ -25,17 +25,4 @@ static inline rd_kafka_resp_err_t sb_produce(rd_kafka_t *rk, const char *topic, 
     }
     return err;
 }
-
-// Names the calling thread (15 characters at most) so `top -H` and profilers tell the poll
-// threads apart; a thread otherwise inherits the name of the pool thread that started it.
-#if defined(__linux__)
-#include <sys/prctl.h>
-static inline void sb_kafka_name_thread(const char *name) {
-    prctl(PR_SET_NAME, name, 0, 0, 0);
-}
-#else
-static inline void sb_kafka_name_thread(const char *name) {
-    (void)name;
-}
-#endif
 #endif

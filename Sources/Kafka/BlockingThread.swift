@@ -1,4 +1,3 @@
-import CRdKafka
 import Foundation
 import Synchronization
 
@@ -8,10 +7,9 @@ enum BlockingThread {
     static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread {
-                sb_kafka_name_thread(name)
+                nameCurrentThread(name)
                 continuation.resume(returning: body())
             }
-            thread.name = name
             thread.start()
         }
     }
@@ -25,13 +23,12 @@ final class PollingThread: Sendable {
 
     init(name: String, body: @escaping @Sendable () -> Void) {
         let thread = Thread { [flag, finished] in
-            sb_kafka_name_thread(name)
+            nameCurrentThread(name)
             while flag.running.load(ordering: .acquiring) {
                 body()
             }
             finished.signal()
         }
-        thread.name = name
         thread.start()
     }
 
@@ -53,4 +50,10 @@ final class PollingThread: Sendable {
 /// A stop flag a thread's closure can hold while its owner may go away.
 final class RunFlag: Sendable {
     let running = Atomic<Bool>(true)
+}
+
+/// Names the calling thread for `top -H`, profilers and debuggers, as the Redis workers do. On
+/// Linux only a name set from inside the thread reaches the OS, and only up to 15 bytes.
+func nameCurrentThread(_ name: String) {
+    Thread.current.name = String(name.prefix(15))
 }

@@ -69,30 +69,28 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Starts the poll thread. With `handler`, each record is handed to it on that thread
-    /// (no hand-off to a task); without, records go through the channel to `next()`.
+    /// (no hand-off to a task); without, records go through the bounded channel to `next()`.
     func startPolling(handler: (@Sendable (KafkaRecord) -> Void)? = nil) {
         let handle = UncheckedHandle(client: client)
         let channel = self.channel
         let logger = client.context.logger
+        // Whether the record was taken; a full channel refuses it for now.
+        let deliver: @Sendable (KafkaRecord) -> Bool
+        if let handler {
+            deliver = { record in
+                handler(record)
+                return true
+            }
+        } else {
+            deliver = { record in channel.push(record, timeout: 0.1) }
+        }
         poller.withLock { current in
             guard current == nil else { return }
-            if let handler {
-                current = PollingThread(name: "kafka-consumer-poll") {
-                    guard let message = rd_kafka_consumer_poll(handle.client.pointer, 100) else { return }
-                    defer { rd_kafka_message_destroy(message) }
-                    if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                        logger.warning("consumer error: \(String(cString: rd_kafka_err2str(message.pointee.err)))")
-                        return
-                    }
-                    handler(KafkaRecord(copying: message))
-                }
-                return
-            }
             // The pending record survives a full channel: it is retried, never dropped.
             let pending = Mutex<KafkaRecord?>(nil)
             current = PollingThread(name: "kafka-consumer-poll") {
                 if let record = pending.withLock({ $0 }) {
-                    if channel.push(record, timeout: 0.1) { pending.withLock { $0 = nil } }
+                    if deliver(record) { pending.withLock { $0 = nil } }
                     return
                 }
                 guard let message = rd_kafka_consumer_poll(handle.client.pointer, 100) else { return }
@@ -103,7 +101,7 @@ public final class KafkaConsumer: Sendable {
                     return
                 }
                 let record = KafkaRecord(copying: message)
-                if !channel.push(record, timeout: 0.1) { pending.withLock { $0 = record } }
+                if !deliver(record) { pending.withLock { $0 = record } }
             }
         }
     }
@@ -247,20 +245,11 @@ extension KafkaConsumer {
 
     /// Reads `offsets` directly, without group membership or rebalancing (a reply reader that
     /// must see everything from a known point on). Call instead of `subscribe`.
-    public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
-        let list = Self.makeList(offsets)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let err = rd_kafka_assign(client.pointer, list)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError.rd(.consume, err, context: "assign")
-        }
-        startPolling()
-    }
-
-    /// Like `assign(_:)`, but each record is handed to `handler` on the poll thread as it
-    /// arrives, without a task hop: for readers whose work per record is a lookup (a reply
-    /// matched to its waiter). `handler` must return promptly; `next()` is not used.
-    public func assign(_ offsets: [TopicPartition: Int64], onRecord handler: @escaping @Sendable (KafkaRecord) -> Void) throws(KafkaError) {
+    ///
+    /// With `handler`, each record is handed to it on the poll thread as it arrives, without a
+    /// task hop: for readers whose work per record is a lookup (a reply matched to its waiter).
+    /// `handler` must return promptly, and `next()` is not used then.
+    public func assign(_ offsets: [TopicPartition: Int64], onRecord handler: (@Sendable (KafkaRecord) -> Void)? = nil) throws(KafkaError) {
         let list = Self.makeList(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_assign(client.pointer, list)

@@ -24,12 +24,7 @@ public final class ChildProcess: Sendable {
 
     /// User + system CPU seconds so far (`/proc/<pid>/stat` fields 14 and 15).
     public func cpuSeconds() -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return .nan }
-        // Fields after the command name, which may contain spaces: state is field 3.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        ProcStat(path: "/proc/\(pid)/stat")?.cpuSeconds ?? .nan
     }
 
     /// Peak resident set size in MiB (`VmHWM`).

@@ -15,15 +15,9 @@ public struct ThreadCPU: Sendable {
     public static func snapshot(pid: Int32? = nil) -> ThreadCPU {
         var result = ThreadCPU()
         let base = "/proc/\(pid.map(String.init) ?? "self")/task"
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
-            guard let tid = Int(entry),
-                  let stat = try? String(contentsOfFile: "\(base)/\(entry)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
-            let name = String(stat[stat.index(after: open)..<close])
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            result.threads[tid] = (group(of: name), (user + system) / ticks)
+            guard let tid = Int(entry), let stat = ProcStat(path: "\(base)/\(entry)/stat") else { continue }
+            result.threads[tid] = (group(of: stat.name), stat.cpuSeconds)
         }
         return result
     }
@@ -59,5 +53,23 @@ public struct ThreadCPU: Sendable {
         groups.filter { $0.value > 0 }.sorted { $0.value > $1.value }
             .map { String(format: "%@ %.3f", $0.key, $0.value * 1000 / Double(max(1, requests))) }
             .joined(separator: ", ")
+    }
+}
+
+/// One `/proc/<pid>/stat` (or a thread's `task/<tid>/stat`): the command name and CPU time.
+struct ProcStat {
+    let name: String
+    /// User + system CPU seconds (fields 14 and 15).
+    let cpuSeconds: Double
+
+    init?(path: String) {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+        // The name may contain spaces and parentheses: the fields start after the last ')',
+        // with the state (field 3) first.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        name = String(stat[stat.index(after: open)..<close])
+        cpuSeconds = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

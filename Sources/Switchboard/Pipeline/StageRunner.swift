@@ -94,7 +94,6 @@ public final class StageRunner: Service, Sendable {
     private func consumeLoop(_ consumer: KafkaConsumer) async throws {
         let slots = AsyncSemaphore(permits: options.maxInFlight)
         let outstanding = AsyncSemaphore(permits: 0)
-        let paused = progress
         let window = options.window
         let committer = Task { [progress, options, logger] in
             while !Task.isCancelled {
@@ -111,7 +110,7 @@ public final class StageRunner: Service, Sendable {
                 let ticket = tracker.begin(partition, offset: record.offset)
                 return (ticket, tracker.inFlight(partition) >= window)
             }
-            if full, paused.paused.withLock({ $0.insert(partition).inserted }) {
+            if full, progress.paused.withLock({ $0.insert(partition).inserted }) {
                 consumer.pause([partition])
             }
             started += 1
@@ -123,7 +122,7 @@ public final class StageRunner: Service, Sendable {
                         tracker.finish(ticket)
                         return tracker.inFlight(partition) <= window / 2
                     }
-                    if resume, paused.paused.withLock({ $0.remove(partition) != nil }) {
+                    if resume, progress.paused.withLock({ $0.remove(partition) != nil }) {
                         consumer.resume([partition])
                     }
                     slots.release()

@@ -141,14 +141,17 @@ public struct GatewayStage: Stage {
             task.timings["router_ms"] = elapsedMs(since: routeStart)
             topic = RouterStage.nextTopic(for: task, topics: topics)
         }
+        // The model that will answer, as far as the gateway knows: admission prices at it, and
+        // an exact cache hit is looked up under it.
+        let model = models.resolve(task.route?.model ?? request.model)
         if let admission {
-            let demand = self.demand(requestID: requestID, request: request, model: task.route?.model, promptTokens: promptTokens,
+            let demand = self.demand(requestID: requestID, request: request, model: model, promptTokens: promptTokens,
                                      grant: grant, deadline: deadline)
             if let limited = await admission.admit(demand) {
                 return reject(limited, replyTo: replyTo)
             }
         }
-        if case .inline = routing, let hit = await cachedAnswer(task, start: start, trace: trace) {
+        if case .inline = routing, let model, let hit = await cachedAnswer(task, model: model, start: start, trace: trace) {
             log(requestID: requestID, principal: grant.principal, version: version, outcome: "answered from cache", code: nil, start: start, prompt: prompt)
             return StageResult(outputs: emitter.replay(hit, trace: trace))
         }
@@ -163,9 +166,8 @@ public struct GatewayStage: Stage {
 
     /// The reply and usage event of an exact cache hit, answered here; nil sends the request on
     /// (no cache, retrieval or streaming asked for, not cacheable, or a miss).
-    func cachedAnswer(_ task: CompletionTask, start: ContinuousClock.Instant, trace: [KafkaHeader]) async -> EncodedAnswer? {
+    func cachedAnswer(_ task: CompletionTask, model: ModelConfig, start: ContinuousClock.Instant, trace: [KafkaHeader]) async -> EncodedAnswer? {
         guard let cache, task.request.retrieval == nil, task.request.stream != true,
-              let model = models.resolve(task.route?.model ?? task.request.model),
               let plan = cache.plan(for: task, model: model.name, counting: false) else { return nil }
         let lookupStart = ContinuousClock.now
         guard let hit = await cache.peek(plan) else { return nil }
@@ -185,9 +187,9 @@ public struct GatewayStage: Stage {
     }
 
     /// What admission counts: estimated tokens (prompt plus the most it may generate) and cost.
-    func demand(requestID: String, request: ChatRequest, model: String?, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
+    func demand(requestID: String, request: ChatRequest, model: ModelConfig?, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
         let output = request.maxTokens ?? settings.defaultMaxTokens
-        let cost = models.resolve(model ?? request.model).map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
+        let cost = model.map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
         var ttl = settings.inFlightTTLMs
         if let deadline { ttl = max(1000, min(ttl, Int(deadline - Timestamp.nowMs()) + 5000)) }
         return RateLimiter.Demand(requestID: requestID, grant: grant, tokens: promptTokens + output, costPicoUSD: cost, inFlightTTLMs: ttl)

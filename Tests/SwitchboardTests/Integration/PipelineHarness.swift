@@ -222,9 +222,7 @@ struct PipelineHarness {
     /// values of `distinct`, when given), then `settle` longer to catch duplicates.
     static func readAll(_ topic: String, runtime: SwitchboardRuntime, logger: Logger, atLeast count: Int, settle: Duration = .seconds(1),
                         timeout: Duration = .seconds(60), distinct: (@Sendable (KafkaRecord) -> String?)? = nil) async throws -> [KafkaRecord] {
-        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
-        let ends = try await consumer.endOffsets(topic: topic)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(-2)) }))  // -2: beginning
+        let (consumer, _) = try await readerFromBeginning(topic, runtime: runtime, logger: logger)
         let collected = RecordBox()
         let reader = Task {
             while let record = await consumer.next() { collected.append(record) }
@@ -243,13 +241,21 @@ struct PipelineHarness {
         return collected.all
     }
 
+    /// A consumer outside any group reading every partition of `topic` from its beginning, and
+    /// the partitions' end offsets when it started.
+    static func readerFromBeginning(_ topic: String, runtime: SwitchboardRuntime, logger: Logger) async throws
+        -> (KafkaConsumer, [TopicPartition: Int64]) {
+        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
+        let ends = try await consumer.endOffsets(topic: topic)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, KafkaConsumer.beginning) }))
+        return (consumer, ends)
+    }
+
     /// Reads `topic` from the beginning up to the end offsets it has after `settle` (what was
     /// produced by then), however many batches that takes; fails after `timeout`.
     func readToEnd(_ topic: String, settle: Duration = .seconds(1), timeout: Duration = .seconds(120)) async throws -> [KafkaRecord] {
         try await Task.sleep(for: settle)
-        let consumer = try KafkaConsumer(configuration: runtime.consumerConfiguration, groupID: "test-reader-\(UUID())", logger: logger)
-        let ends = try await consumer.endOffsets(topic: topic)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, KafkaConsumer.beginning) }))
+        let (consumer, ends) = try await Self.readerFromBeginning(topic, runtime: runtime, logger: logger)
         var collected: [KafkaRecord] = []
         var remaining = Set(ends.filter { $0.value > 0 }.keys)
         let deadline = ContinuousClock.now + timeout
