@@ -50,22 +50,15 @@ public enum Timestamp {
     }
 }
 
-/// The JSON coders every event goes through: stable key order, no escaped slashes. One shared
-/// encoder and decoder: both are safe to use from many tasks at once, and making them per call
-/// costs more than the encoding of a small event.
+/// The JSON coders every event goes through: compact, no escaped slashes, dictionaries with
+/// sorted keys (``StreamingJSONEncoder``). One shared decoder: it is safe to use from many tasks
+/// at once, and making one per call costs more than decoding a small event.
 public enum EventCoding {
-    private static let sharedEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
     private static let sharedDecoder = JSONDecoder()
-
-    public static func encoder() -> JSONEncoder { sharedEncoder }
 
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         // Encoding our own value types cannot fail: they hold only strings, numbers and arrays.
-        (try? Array(sharedEncoder.encode(value))) ?? Array("{}".utf8)
+        (try? StreamingJSONEncoder.encode(value)) ?? Array("{}".utf8)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {

@@ -197,6 +197,8 @@ public struct GatewayStage: Stage {
 
     func log(requestID: String, principal: Principal?, version: RequestVersion, outcome: String, code: String?,
              start: ContinuousClock.Instant, prompt: [ChatMessage]?) {
+        // The line's fields cost more to build than the request's routing: only when it is written.
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "tenant": "\(principal?.tenant ?? "-")", "key_id": "\(principal?.keyID ?? "-")",
             "stage": "gateway", "api_version": "\(version.rawValue)", "outcome": "\(outcome)", "error_code": "\(code ?? "-")",

@@ -19,22 +19,24 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     private init(foundation object: Any) throws {
+        // Containers are tried first: casting a Swift dictionary or array to `NSNumber` bridges
+        // it to an `NSDictionary` or `NSArray` just to learn that it is not a number.
         switch object {
+        case let dictionary as [String: Any]:
+            var object: [String: JSONValue] = [:]
+            object.reserveCapacity(dictionary.count)
+            for (key, value) in dictionary { object[key] = try JSONValue(foundation: value) }
+            self = .object(object)
         case let string as String:
             self = .string(string)
+        case let array as [Any]:
+            self = .array(try array.map { try JSONValue(foundation: $0) })
         case let number as NSNumber:
             if String(cString: number.objCType) == "c" {
                 self = .bool(number.boolValue)
             } else {
                 self = .number(number.doubleValue)
             }
-        case let array as [Any]:
-            self = .array(try array.map { try JSONValue(foundation: $0) })
-        case let dictionary as [String: Any]:
-            var object: [String: JSONValue] = [:]
-            object.reserveCapacity(dictionary.count)
-            for (key, value) in dictionary { object[key] = try JSONValue(foundation: value) }
-            self = .object(object)
         case is NSNull:
             self = .null
         default:

@@ -100,3 +100,30 @@ struct CatalogAndUsageTests {
         #expect(events == [.init(name: "message_start", data: "{\"a\":1}"), .init(name: nil, data: "line1\nline2"), .init(name: nil, data: "[DONE]")])
     }
 }
+
+@Suite("Budget calendar")
+struct BudgetCalendarTests {
+    @Test("day and month labels and the time to their ends agree with Foundation's Gregorian calendar")
+    func agreesWithFoundation() {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(secondsFromGMT: 0) ?? utc.timeZone
+        // Month ends, leap days (2024, 2000, not 2100), year ends, the epoch, and a spread of instants.
+        var instants: [Int64] = [0, 1, 86_399_999, 86_400_000, 951_782_399_999, 951_782_400_000, 1_709_164_800_000,
+                                 1_709_251_199_999, 1_735_689_599_999, 1_735_689_600_000, 4_107_542_399_999, 4_107_542_400_000]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { instants.append(Int64.random(in: 0...4_200_000_000_000, using: &generator)) }
+        for nowMs in instants {
+            let now = Date(timeIntervalSince1970: Double(nowMs) / 1000)
+            let parts = utc.dateComponents([.year, .month, .day], from: now)
+            let (year, month, day) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+            let nextDay = utc.date(byAdding: .day, value: 1, to: utc.startOfDay(for: now)) ?? now
+            let nextMonth = utc.date(byAdding: .month, value: 1, to: utc.date(from: DateComponents(year: year, month: month, day: 1)) ?? now) ?? now
+            func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) - nowMs }
+            let labels = RateLimiter.calendar(nowMs)
+            #expect(labels.day == String(format: "%04d%02d%02d", year, month, day), "at \(nowMs)")
+            #expect(labels.month == String(format: "%04d%02d", year, month), "at \(nowMs)")
+            #expect(labels.toNextDay == max(1, ms(nextDay)), "at \(nowMs)")
+            #expect(labels.toNextMonth == max(1, ms(nextMonth)), "at \(nowMs)")
+        }
+    }
+}

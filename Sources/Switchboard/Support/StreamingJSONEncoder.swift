@@ -1,0 +1,335 @@
+import Foundation
+
+/// Writes `Encodable` values as compact JSON straight into one byte buffer.
+///
+/// Foundation's `JSONEncoder` first builds a tree of every value (a dictionary per object),
+/// sorts each object's keys, and then serialises the tree; for the small events that cross
+/// Kafka on every request that is most of the cost of emitting them. This encoder writes each
+/// field as it is encoded. The output is the same JSON document `JSONEncoder` writes with
+/// `.withoutEscapingSlashes` (a test compares them): struct fields come in their coding-key
+/// order, and dictionaries with string keys are written with sorted keys, so equal values give
+/// equal bytes (cache keys hash encoded values). `Date`, `Data`, `URL` and `Decimal` values are
+/// handed to `JSONEncoder`, so their representations are Foundation's too.
+///
+/// Containers must be used in order, as synthesised `Encodable` conformances do: once a value
+/// is written to a container, the containers nested in it before are closed.
+public enum StreamingJSONEncoder {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let writer = JSONByteWriter()
+        try writer.writeValue(value, codingPath: [])
+        writer.close(downTo: 0)
+        return writer.bytes
+    }
+}
+
+/// The buffer and the stack of open containers.
+final class JSONByteWriter {
+    var bytes: [UInt8] = []
+    /// For each open container, innermost last: its closing byte and whether it has an element.
+    private var closers: [UInt8] = []
+    private var hasElements: [Bool] = []
+
+    init() {
+        bytes.reserveCapacity(512)
+    }
+
+    var depth: Int { closers.count }
+
+    /// Opens an object or array; returns its depth.
+    func open(_ opening: UInt8, _ closing: UInt8) -> Int {
+        bytes.append(opening)
+        closers.append(closing)
+        hasElements.append(false)
+        return closers.count
+    }
+
+    /// Closes every container deeper than `depth`.
+    func close(downTo depth: Int) {
+        while closers.count > depth {
+            bytes.append(closers.removeLast())
+            hasElements.removeLast()
+        }
+    }
+
+    /// Gets the container at `depth` ready for its next element: closes deeper containers and
+    /// writes the separator.
+    func beginElement(at depth: Int) {
+        close(downTo: depth)
+        if hasElements[depth - 1] {
+            bytes.append(UInt8(ascii: ","))
+        } else {
+            hasElements[depth - 1] = true
+        }
+    }
+
+    func beginField(at depth: Int, key: String) {
+        beginElement(at: depth)
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    func writeNull() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+
+    func writeBool(_ value: Bool) {
+        if value {
+            bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+        } else {
+            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        }
+    }
+
+    func writeInteger<I: BinaryInteger & LosslessStringConvertible>(_ value: I) {
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [any CodingKey]) throws {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a valid JSON number"))
+        }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    func writeString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if start < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes any value at the current position (after its key or separator).
+    func writeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
+            bytes.append(contentsOf: try Self.foundationEncoder.encode(value))
+            return
+        }
+        if let dictionary = value as? any StringKeyedEncodable {
+            let depth = open(UInt8(ascii: "{"), UInt8(ascii: "}"))
+            for (key, element) in dictionary.sortedEntries() {
+                beginField(at: depth, key: key)
+                try writeValue(element, codingPath: codingPath + [JSONKey(key)])
+            }
+            close(downTo: depth - 1)
+            return
+        }
+        let encoder = StreamingEncoder(writer: self, codingPath: codingPath)
+        let start = bytes.count
+        try value.encode(to: encoder)
+        close(downTo: encoder.baseDepth)
+        if bytes.count == start {
+            // A value that encoded nothing is an empty object, as with JSONEncoder.
+            bytes.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")])
+        }
+    }
+
+    private static let foundationEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// Dictionaries with string keys, written with sorted keys.
+protocol StringKeyedEncodable {
+    func sortedEntries() -> [(String, any Encodable)]
+}
+
+extension Dictionary: StringKeyedEncodable where Key == String, Value: Encodable {
+    func sortedEntries() -> [(String, any Encodable)] {
+        sorted { $0.key < $1.key }.map { ($0.key, $0.value as any Encodable) }
+    }
+}
+
+struct JSONKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+}
+
+/// The encoder one value is written through. Its first container opens at the writer's
+/// current position; asking again for a keyed container continues the same object.
+final class StreamingEncoder: Encoder {
+    let writer: JSONByteWriter
+    let codingPath: [any CodingKey]
+    let userInfo: [CodingUserInfoKey: Any] = [:]
+    /// The writer's depth before this value: what is closed when the value is done.
+    let baseDepth: Int
+    private var openedDepth: Int?
+
+    init(writer: JSONByteWriter, codingPath: [any CodingKey]) {
+        self.writer = writer
+        self.codingPath = codingPath
+        self.baseDepth = writer.depth
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let depth = openedDepth ?? writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
+        openedDepth = depth
+        return KeyedEncodingContainer(StreamingKeyedContainer<Key>(writer: writer, depth: depth, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let depth = openedDepth ?? writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
+        openedDepth = depth
+        return StreamingUnkeyedContainer(writer: writer, depth: depth, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        StreamingSingleValueContainer(writer: writer, codingPath: codingPath)
+    }
+}
+
+struct StreamingKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let writer: JSONByteWriter
+    let depth: Int
+    let codingPath: [any CodingKey]
+
+    private func field(_ key: Key) { writer.beginField(at: depth, key: key.stringValue) }
+
+    mutating func encodeNil(forKey key: Key) throws { field(key); writer.writeNull() }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { field(key); writer.writeBool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { field(key); writer.writeString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { field(key); try writer.writeFloat(value, codingPath: codingPath + [key]) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { field(key); try writer.writeFloat(value, codingPath: codingPath + [key]) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { field(key); writer.writeInteger(value) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        field(key)
+        try writer.writeValue(value, codingPath: codingPath + [key])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        field(key)
+        let nested = writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
+        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        field(key)
+        let nested = writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
+        return StreamingUnkeyedContainer(writer: writer, depth: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        writer.beginField(at: depth, key: "super")
+        return StreamingEncoder(writer: writer, codingPath: codingPath)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        field(key)
+        return StreamingEncoder(writer: writer, codingPath: codingPath + [key])
+    }
+}
+
+struct StreamingUnkeyedContainer: UnkeyedEncodingContainer {
+    let writer: JSONByteWriter
+    let depth: Int
+    let codingPath: [any CodingKey]
+    private(set) var count = 0
+
+    init(writer: JSONByteWriter, depth: Int, codingPath: [any CodingKey]) {
+        self.writer = writer
+        self.depth = depth
+        self.codingPath = codingPath
+    }
+
+    private mutating func element() {
+        writer.beginElement(at: depth)
+        count += 1
+    }
+
+    private var elementPath: [any CodingKey] { codingPath + [JSONKey(intValue: count - 1) ?? JSONKey("")] }
+
+    mutating func encodeNil() throws { element(); writer.writeNull() }
+    mutating func encode(_ value: Bool) throws { element(); writer.writeBool(value) }
+    mutating func encode(_ value: String) throws { element(); writer.writeString(value) }
+    mutating func encode(_ value: Double) throws { element(); try writer.writeFloat(value, codingPath: elementPath) }
+    mutating func encode(_ value: Float) throws { element(); try writer.writeFloat(value, codingPath: elementPath) }
+    mutating func encode(_ value: Int) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int8) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int16) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int32) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int64) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt8) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt16) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt32) throws { element(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt64) throws { element(); writer.writeInteger(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        element()
+        try writer.writeValue(value, codingPath: elementPath)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        element()
+        let nested = writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
+        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, codingPath: elementPath))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        element()
+        let nested = writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
+        return StreamingUnkeyedContainer(writer: writer, depth: nested, codingPath: elementPath)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        element()
+        return StreamingEncoder(writer: writer, codingPath: elementPath)
+    }
+}
+
+struct StreamingSingleValueContainer: SingleValueEncodingContainer {
+    let writer: JSONByteWriter
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { writer.writeNull() }
+    mutating func encode(_ value: Bool) throws { writer.writeBool(value) }
+    mutating func encode(_ value: String) throws { writer.writeString(value) }
+    mutating func encode(_ value: Double) throws { try writer.writeFloat(value, codingPath: codingPath) }
+    mutating func encode(_ value: Float) throws { try writer.writeFloat(value, codingPath: codingPath) }
+    mutating func encode(_ value: Int) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: Int8) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: Int16) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: Int32) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: Int64) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: UInt) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: UInt8) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: UInt16) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: UInt32) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: UInt64) throws { writer.writeInteger(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try writer.writeValue(value, codingPath: codingPath)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Switchboard
+
+/// The events' encoder writes the document Foundation's `JSONEncoder` writes.
+@Suite("Streaming JSON encoder")
+struct StreamingJSONEncoderTests {
+    static let reference: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Decodes `json` as `T`, encodes it with both encoders, and checks both give the same
+    /// document, that the streaming one reads back to the same value, and that every key of
+    /// the fixture survived (so the fixture really fills the fields it names).
+    func roundTrip<T: Codable & Equatable>(_ type: T.Type, _ json: String) throws {
+        let value = try JSONDecoder().decode(T.self, from: Data(json.utf8))
+        let streamed = try StreamingJSONEncoder.encode(value)
+        let foundation = Array(try Self.reference.encode(value))
+        let parsed = try JSONValue.parse(streamed)
+        #expect(parsed == (try JSONValue.parse(foundation)), "\(String(decoding: streamed, as: UTF8.self))")
+        #expect(try JSONDecoder().decode(T.self, from: Data(streamed)) == value)
+        #expect(Set(parsed.objectValue?.keys.map { $0 } ?? []) == Set(try JSONValue.parse(Array(json.utf8)).objectValue?.keys.map { $0 } ?? []))
+    }
+
+    @Test("every field of requests, replies and usage events is written as JSONEncoder writes it")
+    func events() throws {
+        try roundTrip(ChatRequest.self, #"""
+            {"model":"small","messages":[{"role":"system","content":"Be \"brief\"\n\tand\\ kind/ \u0001 é 漢字 🎉"},{"role":"user","content":""}],
+             "max_tokens":16,"temperature":0.1,"stream":false,"metadata":{"b":"2","a":"1","z":""},
+             "retrieval":{"collection":"docs","top_k":5,"filter":{"lang":"en","year":{"gte":2020},"tags":["a",null,true,1.5,-3]}},
+             "top_p":1,"stop":["\n\n","END"],"cache":{"mode":"on","ttl_s":60}}
+            """#)
+        try roundTrip(Reply.self, #"""
+            {"request_id":"r-1","status":"error","api_version":"v2","error":{"code":"rate_limited","message":"slow down","retry_after_ms":1500},
+             "provider":"sim","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
+             "usage":{"input_tokens":3,"output_tokens":4,"cost_picousd":9223372036854775807,"cost_usd":"0.000001","cached_input_tokens":0},
+             "timings":{"gateway_ms":0.5,"a_ms":1e-7,"big_ms":12345678.25,"zero_ms":0,"neg_ms":-2},
+             "route":{"tier":"small","model":"m","reason":"rule:short","local_only":true},
+             "retrieval":{"collection":"docs","index_version":"v3","sources":[{"document_id":"d","chunk":2,"score":0.875,"title":"T"}]},
+             "cache":{"outcome":"semantic_hit","saved_cost_picousd":12,"similarity":0.9312}}
+            """#)
+        try roundTrip(UsageEvent.self, #"""
+            {"request_id":"r-2","tenant":"acme","key_id":"k1","status":"ok","error_code":"x","stage":"completer","provider":"p","model":"m",
+             "input_tokens":1,"output_tokens":2,"cost_picousd":-5,"latency_ms":3.25,"provider_latency_ms":1.5,"timestamp_ms":1767225600000,
+             "deployment":"p/m","cached_input_tokens":1,"retries":1,"failover":true,"stream":true,"ttft_ms":0.75,"tier":"large",
+             "route_reason":"default","cache":"miss","cache_saved_picousd":0,
+             "attempts":[{"deployment":"p/m","provider":"p","status":"error","error_class":"timeout","http_status":504,"latency_ms":10}]}
+            """#)
+    }
+
+    @Test("dictionaries are written with sorted keys, so equal values give equal bytes")
+    func sortedDictionaries() throws {
+        var timings: [String: Double] = [:]
+        for i in (0..<50).shuffled() { timings["k\(i)"] = Double(i) / 4 }
+        let bytes = try StreamingJSONEncoder.encode(timings)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let keys = timings.keys.sorted()
+        var position = text.startIndex
+        for key in keys {
+            let range = try #require(text.range(of: "\"\(key)\":", range: position..<text.endIndex), "\(key) out of order in \(text)")
+            position = range.upperBound
+        }
+        var copy: [String: Double] = [:]
+        for (key, value) in timings.reversed() { copy[key] = value }
+        #expect(try StreamingJSONEncoder.encode(copy) == bytes)
+    }
+
+    @Test("fragments, empty containers, nested optionals, Foundation types and non-finite numbers")
+    func edges() throws {
+        #expect(String(decoding: try StreamingJSONEncoder.encode("a/b\u{7f}"), as: UTF8.self) == "\"a/b\u{7f}\"")
+        #expect(String(decoding: try StreamingJSONEncoder.encode([Int]()), as: UTF8.self) == "[]")
+        #expect(String(decoding: try StreamingJSONEncoder.encode([String: Int]()), as: UTF8.self) == "{}")
+        #expect(String(decoding: try StreamingJSONEncoder.encode([[1, 2], [], [3]]), as: UTF8.self) == "[[1,2],[],[3]]")
+        #expect(String(decoding: try StreamingJSONEncoder.encode([Int?.none, 1]), as: UTF8.self) == "[null,1]")
+        #expect(String(decoding: try StreamingJSONEncoder.encode(JSONValue.object(["b": .array([]), "a": .null])), as: UTF8.self) == #"{"a":null,"b":[]}"#)
+        #expect(String(decoding: try StreamingJSONEncoder.encode(1.0), as: UTF8.self) == "1")
+        struct Stamped: Codable, Equatable { var at: Date; var blob: Data; var url: URL; var amount: Decimal }
+        let stamped = Stamped(at: Date(timeIntervalSince1970: 1_700_000_000.5), blob: Data([0, 1, 255]),
+                              url: URL(string: "https://example.com/a?b=c") ?? URL(fileURLWithPath: "/"), amount: Decimal(string: "12.75") ?? 0)
+        #expect(try JSONValue.parse(StreamingJSONEncoder.encode(stamped)) == JSONValue.parse(Array(Self.reference.encode(stamped))))
+        #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode(["x": Double.nan]) }
+        #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode([Double.infinity]) }
+        // A hand-written conformance with a nested container next to plain fields.
+        struct Nested: Encodable {
+            enum Keys: String, CodingKey { case a, inner, z }
+            enum InnerKeys: String, CodingKey { case x, list }
+            func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                try outer.encode(1, forKey: .a)
+                var inner = outer.nestedContainer(keyedBy: InnerKeys.self, forKey: .inner)
+                try inner.encode("y", forKey: .x)
+                var list = inner.nestedUnkeyedContainer(forKey: .list)
+                try list.encode(true)
+                try list.encodeNil()
+                try outer.encode(2, forKey: .z)
+            }
+        }
+        #expect(String(decoding: try StreamingJSONEncoder.encode(Nested()), as: UTF8.self) == #"{"a":1,"inner":{"x":"y","list":[true,null]},"z":2}"#)
+    }
+}
