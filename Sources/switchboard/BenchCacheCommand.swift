@@ -21,12 +21,16 @@ extension BenchCommand {
         @Flag(name: .long, inversion: .prefixedNo, help: "Let the gateway answer exact hits (cache.gateway_lookup); off: the completer does, one Kafka hop later.")
         var gatewayLookup = true
 
+        @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
+        var fetchWaitMs: Int = 1
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let config = try options.load()
-            let base = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate, logger: Logger(label: "switchboard.bench"))
+            let base = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate, fetchWaitMs: fetchWaitMs,
+                                          logger: Logger(label: "switchboard.bench"))
             let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"] ?? config.redis.url
             try await CacheBenchmark(base: base, redisURL: redisURL, idempotency: idempotency, gatewayLookup: gatewayLookup).run(catalog: try options.loadCatalog())
         }

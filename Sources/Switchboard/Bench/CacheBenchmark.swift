@@ -95,6 +95,7 @@ public struct CacheBenchmark: Sendable {
 
         let cpuBefore = ProcessFigures.cpuSeconds()
         let threadsBefore = ThreadCPU.snapshot()
+        let broker = DevBrokerCPU.start()
         let start = ContinuousClock.now
         let count = base.count
         await PacedSender.run(count: count, rate: base.rate) { i in
@@ -116,7 +117,8 @@ public struct CacheBenchmark: Sendable {
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  CPU %.3f ms per request (this process: stages, load generator, reader); provider calls during the run: %d; peak RSS %.0f MiB",
                      cpu * 1000 / Double(max(1, latency.count)), simulator.stats().totalRequests - 1, ProcessFigures.peakRSSMiB()))
-        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count))
+        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count)
+              + (broker?.summary(requests: latency.count) ?? ""))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }

@@ -95,8 +95,31 @@ public struct IngressBenchmark: Sendable {
         for i in 0..<200 { _ = await call(i) }   // warm-up
         let children = [pipeline, ingress]
 
+        // A fixed rate first: latency added by ingress + pipeline (the simulator answers at
+        // once). It runs before the full-speed phase because on the dev broker every fetch
+        // scans the partition's log from its start: after the full-speed phase the paced calls
+        // would measure that scan (a real cluster indexes its logs).
+        let paced = LatencyRecorder()
+        let pacedFailures = LatencyRecorder()
+        let cpu1 = children.map { $0.cpuSeconds() }
+        let threads1 = children.map { ThreadCPU.snapshot(pid: $0.pid) }
+        let broker = DevBrokerCPU.start()
+        let pacedCount = min(count, Int(rate * 10))
+        await PacedSender.run(count: pacedCount, rate: rate) { i in
+            let result = await call(i)
+            if result.ok { paced.record(ms: result.ms) } else { pacedFailures.record(ms: result.ms) }
+        }
+        let pacedCPU = zip(children, cpu1).map { $0.cpuSeconds() - $1 }.reduce(0, +)
+        print(String(format: "at %.0f requests/s: %d/%d ok; added latency %@; CPU per request %.3f ms", rate, paced.count, pacedCount,
+                     paced.summary(), pacedCPU * 1000 / Double(max(1, paced.count))))
+        for (child, before) in zip(children, threads1) {
+            print("  \(child.name) CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot(pid: child.pid).since(before), requests: paced.count))
+        }
+        if let broker { print("  " + broker.summary(requests: paced.count).dropFirst(2)) }
+
         // Full speed with `concurrency` calls in flight.
         let cpu0 = children.map { $0.cpuSeconds() }
+        let fullBroker = DevBrokerCPU.start()
         let full = LatencyRecorder()
         let start = ContinuousClock.now
         let (count, concurrency) = (self.count, self.concurrency)
@@ -119,24 +142,8 @@ public struct IngressBenchmark: Sendable {
                      Double(full.count) / seconds, full.summary()))
         print(String(format: "  CPU per request: %.3f ms in total (pipeline %.3f ms, serve %.3f ms)",
                      cpu.reduce(0, +) * 1000 / Double(max(1, full.count)), cpu[0] * 1000 / Double(max(1, full.count)),
-                     cpu[1] * 1000 / Double(max(1, full.count))))
+                     cpu[1] * 1000 / Double(max(1, full.count))) + (fullBroker?.summary(requests: full.count) ?? ""))
 
-        // A fixed rate: latency added by ingress + pipeline (the simulator answers at once).
-        let paced = LatencyRecorder()
-        let pacedFailures = LatencyRecorder()
-        let cpu1 = children.map { $0.cpuSeconds() }
-        let threads1 = children.map { ThreadCPU.snapshot(pid: $0.pid) }
-        let pacedCount = min(count, Int(rate * 10))
-        await PacedSender.run(count: pacedCount, rate: rate) { i in
-            let result = await call(i)
-            if result.ok { paced.record(ms: result.ms) } else { pacedFailures.record(ms: result.ms) }
-        }
-        let pacedCPU = zip(children, cpu1).map { $0.cpuSeconds() - $1 }.reduce(0, +)
-        print(String(format: "at %.0f requests/s: %d/%d ok; added latency %@; CPU per request %.3f ms", rate, paced.count, pacedCount,
-                     paced.summary(), pacedCPU * 1000 / Double(max(1, paced.count))))
-        for (child, before) in zip(children, threads1) {
-            print("  \(child.name) CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot(pid: child.pid).since(before), requests: paced.count))
-        }
         print(String(format: "peak RSS: pipeline (run gateway,completer) %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")

@@ -119,6 +119,7 @@ public struct PipelineBenchmark: Sendable {
 
         let cpuBefore = ProcessFigures.cpuSeconds()
         let threadsBefore = ThreadCPU.snapshot()
+        let broker = DevBrokerCPU.start()
         let start = ContinuousClock.now
         let count = self.count
         await PacedSender.run(count: count, rate: rate) { i in
@@ -143,7 +144,8 @@ public struct PipelineBenchmark: Sendable {
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
                      (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu * 1000 / Double(max(1, latency.count)),
                      ProcessFigures.peakRSSMiB()))
-        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count))
+        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count)
+              + (broker?.summary(requests: latency.count) ?? ""))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }

@@ -73,3 +73,26 @@ struct ProcStat {
         cpuSeconds = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
+
+/// The dev broker's CPU time (`switchboard dev kafka`, found by its pid file beside the
+/// bootstrap file), so a benchmark can show the broker's share: on the dev broker the cost of a
+/// fetch grows with the partition's log (librdkafka 2.0.2's mock scans a partition's message
+/// sets from the first on every fetch), which long runs feel and a real cluster does not.
+public struct DevBrokerCPU: Sendable {
+    let pid: Int
+    let start: Double
+
+    /// Nil when no dev broker of this checkout is running (a real cluster, or another state dir).
+    public static func start() -> DevBrokerCPU? {
+        guard let text = try? String(contentsOfFile: DevState.directory() + "/kafka.pid", encoding: .utf8),
+              let pid = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let stat = ProcStat(path: "/proc/\(pid)/stat") else { return nil }
+        return DevBrokerCPU(pid: pid, start: stat.cpuSeconds)
+    }
+
+    /// "; dev broker 0.243 ms" for the CPU the broker spent since `start()`, per request.
+    public func summary(requests: Int) -> String {
+        guard let now = ProcStat(path: "/proc/\(pid)/stat") else { return "" }
+        return String(format: "; dev broker (other process) %.3f ms", (now.cpuSeconds - start) * 1000 / Double(max(1, requests)))
+    }
+}
