@@ -141,15 +141,20 @@ func pause(_ duration: Duration) async throws {
 /// Encodes an answer body. Encoding the simulator's own types cannot fail in practice; if it
 /// did, the error would reach Hummingbird and become a 500.
 func encodeJSON(_ value: some Encodable) throws -> ByteBuffer {
-    ByteBuffer(bytes: try JSONEncoder().encode(value))
+    ByteBuffer(bytes: try simulatorEncoder.encode(value))
 }
+
+/// One encoder and decoder for every request: both are safe to share, and making them per
+/// call costs more than coding the simulator's small bodies.
+let simulatorEncoder = JSONEncoder()
+let simulatorDecoder = JSONDecoder()
 
 /// Frames one server-sent event: an optional `event:` line, a `data:` line, a blank line.
 func serverSentEvent(_ value: some Encodable, event: String? = nil) throws -> ByteBuffer {
     var buffer = ByteBuffer()
     if let event { buffer.writeString("event: \(event)\n") }
     buffer.writeString("data: ")
-    buffer.writeBytes(try JSONEncoder().encode(value))
+    buffer.writeBytes(try simulatorEncoder.encode(value))
     buffer.writeString("\n\n")
     return buffer
 }

@@ -45,8 +45,18 @@ public struct EventHeaders: Sendable {
 public enum Timestamp {
     public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
+    /// `2026-11-29T15:47:15.868Z`: UTC, milliseconds. Every event header and log line carries
+    /// one, so it is plain arithmetic rather than a Foundation format style (several
+    /// microseconds a call).
     public static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let msPerDay: Int64 = 86_400_000
+        let days = ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay
+        let (year, month, day) = CivilDate.fromDays(days)
+        let inDay = ms - days * msPerDay
+        let d = CivilDate.digits
+        return d(year, 4) + "-" + d(month, 2) + "-" + d(day, 2) + "T" + d(inDay / 3_600_000, 2) + ":" + d(inDay / 60_000 % 60, 2)
+            + ":" + d(inDay / 1000 % 60, 2) + "." + d(inDay % 1000, 3) + "Z"
     }
 }
 

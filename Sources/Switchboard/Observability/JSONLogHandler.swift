@@ -39,30 +39,12 @@ public struct JSONLogHandler: LogHandler {
         out.reserveCapacity(256)
         for (index, key) in object.keys.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendQuoted(key, to: &out)
+            JSONText.appendQuoted(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendQuoted(object[key] ?? "", to: &out)
+            JSONText.appendQuoted(object[key] ?? "", to: &out)
         }
         out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
         return out
-    }
-
-    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Installs JSON logging for the process; `LOG_LEVEL` overrides `level`.

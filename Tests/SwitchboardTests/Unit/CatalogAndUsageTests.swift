@@ -127,3 +127,22 @@ struct BudgetCalendarTests {
         }
     }
 }
+
+@Suite("Event timestamps")
+struct EventTimestampTests {
+    @Test("ce_time and log timestamps read as Foundation's ISO 8601 with milliseconds, in UTC")
+    func agreesWithFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        var instants: [Int64] = [0, 999, 951_782_400_000, 1_767_225_599_999, 4_107_542_400_000]
+        for _ in 0..<2000 { instants.append(Int64.random(in: 0...4_200_000_000_000, using: &generator)) }
+        for ms in instants {
+            let text = Timestamp.iso8601(Date(timeIntervalSince1970: Double(ms) / 1000))
+            // Foundation's style for the whole second (an exact Date), then the milliseconds:
+            // Foundation truncates the binary fraction of a Date, which can drop a millisecond.
+            let second = Date(timeIntervalSince1970: Double(ms / 1000)).formatted(
+                .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                    .timeSeparator(.colon).timeZone(separator: .omitted))
+            #expect(text == second.dropLast(4) + String(format: "%03d", Int(ms % 1000)) + "Z", "at \(ms)")
+        }
+    }
+}
