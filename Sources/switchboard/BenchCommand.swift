@@ -7,7 +7,7 @@ import Switchboard
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print throughput, latency and memory.",
-        subcommands: [Pipeline.self, Completer.self, Ingress.self, Embed.self, Cache.self, Vectors.self])
+        subcommands: [Pipeline.self, Completer.self, Ingress.self, Embed.self, Cache.self, Vectors.self, Codec.self])
 
     struct Pipeline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -46,17 +46,32 @@ public enum Timestamp {
     public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// `2026-11-29T15:47:15.868Z`: UTC, milliseconds. Every event header and log line carries
-    /// one, so it is plain arithmetic rather than a Foundation format style (several
-    /// microseconds a call).
+    /// one, so it is written digit by digit rather than through a Foundation format style.
     public static func iso8601(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let msPerDay: Int64 = 86_400_000
         let days = ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay
         let (year, month, day) = CivilDate.fromDays(days)
         let inDay = ms - days * msPerDay
-        let d = CivilDate.digits
-        return d(year, 4) + "-" + d(month, 2) + "-" + d(day, 2) + "T" + d(inDay / 3_600_000, 2) + ":" + d(inDay / 60_000 % 60, 2)
-            + ":" + d(inDay / 1000 % 60, 2) + "." + d(inDay % 1000, 3) + "Z"
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, at offset: Int, width: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, width: 4)
+        put(month, at: 5, width: 2)
+        put(day, at: 8, width: 2)
+        put(inDay / 3_600_000, at: 11, width: 2)
+        put(inDay / 60_000 % 60, at: 14, width: 2)
+        put(inDay / 1000 % 60, at: 17, width: 2)
+        put(inDay % 1000, at: 20, width: 3)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[offset] = UInt8(ascii: separator)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -16,7 +16,7 @@ import Foundation
 public enum StreamingJSONEncoder {
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let writer = JSONByteWriter()
-        try writer.writeValue(value, codingPath: [])
+        try writer.writeValue(value, parent: nil, key: nil)
         writer.close(downTo: 0)
         return writer.bytes
     }
@@ -82,9 +82,10 @@ final class JSONByteWriter {
         bytes.append(contentsOf: value.description.utf8)
     }
 
-    func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [any CodingKey]) throws {
+    /// The coding path is built only for the error: a path per number would cost more than the number.
+    func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: @autoclosure () -> [any CodingKey]) throws {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a valid JSON number"))
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath(), debugDescription: "\(value) is not a valid JSON number"))
         }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
@@ -95,22 +96,24 @@ final class JSONByteWriter {
         JSONText.appendQuoted(value, to: &bytes)
     }
 
-    /// Writes any value at the current position (after its key or separator).
-    func writeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+    /// Writes any value at the current position (after its key or separator). `parent` and
+    /// `key` name where it sits, for coding paths, which are built only when asked for.
+    func writeValue<T: Encodable>(_ value: T, parent: StreamingEncoder?, key: (any CodingKey)?) throws {
         if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
             bytes.append(contentsOf: try Self.foundationEncoder.encode(value))
             return
         }
         if let dictionary = value as? any StringKeyedEncodable {
+            let node = StreamingEncoder(writer: self, parent: parent, key: key)
             let depth = open(UInt8(ascii: "{"), UInt8(ascii: "}"))
-            for (key, element) in dictionary.sortedEntries() {
-                beginField(at: depth, key: key)
-                try writeValue(element, codingPath: codingPath + [JSONKey(key)])
+            for (name, element) in dictionary.sortedEntries() {
+                beginField(at: depth, key: name)
+                try writeValue(element, parent: node, key: JSONKey(name))
             }
             close(downTo: depth - 1)
             return
         }
-        let encoder = StreamingEncoder(writer: self, codingPath: codingPath)
+        let encoder = StreamingEncoder(writer: self, parent: parent, key: key)
         let start = bytes.count
         try value.encode(to: encoder)
         close(downTo: encoder.baseDepth)
@@ -175,47 +178,65 @@ struct JSONKey: CodingKey {
     var stringValue: String
     var intValue: Int?
     init(_ string: String) { stringValue = string }
+    init(index: Int) { stringValue = String(index); intValue = index }
     init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+    init?(intValue: Int) { self.init(index: intValue) }
 }
 
 /// The encoder one value is written through. Its first container opens at the writer's
-/// current position; asking again for a keyed container continues the same object.
+/// current position; asking again for a keyed container continues the same object. It is also
+/// the value's place in the coding path: its parent and key, walked only when a path is read.
 final class StreamingEncoder: Encoder {
     let writer: JSONByteWriter
-    let codingPath: [any CodingKey]
-    let userInfo: [CodingUserInfoKey: Any] = [:]
+    let parent: StreamingEncoder?
+    let key: (any CodingKey)?
     /// The writer's depth before this value: what is closed when the value is done.
     let baseDepth: Int
     private var openedDepth: Int?
 
-    init(writer: JSONByteWriter, codingPath: [any CodingKey]) {
+    init(writer: JSONByteWriter, parent: StreamingEncoder?, key: (any CodingKey)?) {
         self.writer = writer
-        self.codingPath = codingPath
+        self.parent = parent
+        self.key = key
         self.baseDepth = writer.depth
     }
+
+    var codingPath: [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var node: StreamingEncoder? = self
+        while let current = node {
+            if let key = current.key { keys.append(key) }
+            node = current.parent
+        }
+        return keys.reversed()
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let depth = openedDepth ?? writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
         openedDepth = depth
-        return KeyedEncodingContainer(StreamingKeyedContainer<Key>(writer: writer, depth: depth, codingPath: codingPath))
+        return KeyedEncodingContainer(StreamingKeyedContainer<Key>(writer: writer, depth: depth, owner: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         let depth = openedDepth ?? writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
         openedDepth = depth
-        return StreamingUnkeyedContainer(writer: writer, depth: depth, codingPath: codingPath)
+        return StreamingUnkeyedContainer(writer: writer, depth: depth, owner: self)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        StreamingSingleValueContainer(writer: writer, codingPath: codingPath)
+        StreamingSingleValueContainer(writer: writer, owner: self)
     }
 }
 
 struct StreamingKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let writer: JSONByteWriter
     let depth: Int
-    let codingPath: [any CodingKey]
+    /// The encoder of the value this container belongs to (its coding path).
+    let owner: StreamingEncoder
+
+    var codingPath: [any CodingKey] { owner.codingPath }
 
     private func field(_ key: Key) { writer.beginField(at: depth, key: key.stringValue) }
 
@@ -236,56 +257,60 @@ struct StreamingKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { field(key); writer.writeInteger(value) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         field(key)
-        try writer.writeValue(value, codingPath: codingPath + [key])
+        try writer.writeValue(value, parent: owner, key: key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         field(key)
+        let node = StreamingEncoder(writer: writer, parent: owner, key: key)
         let nested = writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
-        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, owner: node))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         field(key)
+        let node = StreamingEncoder(writer: writer, parent: owner, key: key)
         let nested = writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
-        return StreamingUnkeyedContainer(writer: writer, depth: nested, codingPath: codingPath + [key])
+        return StreamingUnkeyedContainer(writer: writer, depth: nested, owner: node)
     }
 
     mutating func superEncoder() -> any Encoder {
         writer.beginField(at: depth, key: "super")
-        return StreamingEncoder(writer: writer, codingPath: codingPath)
+        return StreamingEncoder(writer: writer, parent: owner, key: JSONKey("super"))
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         field(key)
-        return StreamingEncoder(writer: writer, codingPath: codingPath + [key])
+        return StreamingEncoder(writer: writer, parent: owner, key: key)
     }
 }
 
 struct StreamingUnkeyedContainer: UnkeyedEncodingContainer {
     let writer: JSONByteWriter
     let depth: Int
-    let codingPath: [any CodingKey]
+    let owner: StreamingEncoder
     private(set) var count = 0
 
-    init(writer: JSONByteWriter, depth: Int, codingPath: [any CodingKey]) {
+    init(writer: JSONByteWriter, depth: Int, owner: StreamingEncoder) {
         self.writer = writer
         self.depth = depth
-        self.codingPath = codingPath
+        self.owner = owner
     }
+
+    var codingPath: [any CodingKey] { owner.codingPath }
 
     private mutating func element() {
         writer.beginElement(at: depth)
         count += 1
     }
 
-    private var elementPath: [any CodingKey] { codingPath + [JSONKey(intValue: count - 1) ?? JSONKey("")] }
+    private var elementKey: JSONKey { JSONKey(index: count - 1) }
 
     mutating func encodeNil() throws { element(); writer.writeNull() }
     mutating func encode(_ value: Bool) throws { element(); writer.writeBool(value) }
     mutating func encode(_ value: String) throws { element(); writer.writeString(value) }
-    mutating func encode(_ value: Double) throws { element(); try writer.writeFloat(value, codingPath: elementPath) }
-    mutating func encode(_ value: Float) throws { element(); try writer.writeFloat(value, codingPath: elementPath) }
+    mutating func encode(_ value: Double) throws { element(); try writer.writeFloat(value, codingPath: codingPath + [elementKey]) }
+    mutating func encode(_ value: Float) throws { element(); try writer.writeFloat(value, codingPath: codingPath + [elementKey]) }
     mutating func encode(_ value: Int) throws { element(); writer.writeInteger(value) }
     mutating func encode(_ value: Int8) throws { element(); writer.writeInteger(value) }
     mutating func encode(_ value: Int16) throws { element(); writer.writeInteger(value) }
@@ -298,30 +323,34 @@ struct StreamingUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { element(); writer.writeInteger(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
         element()
-        try writer.writeValue(value, codingPath: elementPath)
+        try writer.writeValue(value, parent: owner, key: elementKey)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         element()
+        let node = StreamingEncoder(writer: writer, parent: owner, key: elementKey)
         let nested = writer.open(UInt8(ascii: "{"), UInt8(ascii: "}"))
-        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, codingPath: elementPath))
+        return KeyedEncodingContainer(StreamingKeyedContainer<NestedKey>(writer: writer, depth: nested, owner: node))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         element()
+        let node = StreamingEncoder(writer: writer, parent: owner, key: elementKey)
         let nested = writer.open(UInt8(ascii: "["), UInt8(ascii: "]"))
-        return StreamingUnkeyedContainer(writer: writer, depth: nested, codingPath: elementPath)
+        return StreamingUnkeyedContainer(writer: writer, depth: nested, owner: node)
     }
 
     mutating func superEncoder() -> any Encoder {
         element()
-        return StreamingEncoder(writer: writer, codingPath: elementPath)
+        return StreamingEncoder(writer: writer, parent: owner, key: elementKey)
     }
 }
 
 struct StreamingSingleValueContainer: SingleValueEncodingContainer {
     let writer: JSONByteWriter
-    let codingPath: [any CodingKey]
+    let owner: StreamingEncoder
+
+    var codingPath: [any CodingKey] { owner.codingPath }
 
     mutating func encodeNil() throws { writer.writeNull() }
     mutating func encode(_ value: Bool) throws { writer.writeBool(value) }
@@ -339,6 +368,7 @@ struct StreamingSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt32) throws { writer.writeInteger(value) }
     mutating func encode(_ value: UInt64) throws { writer.writeInteger(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        try writer.writeValue(value, codingPath: codingPath)
+        // The same place in the path: a single value is the value itself.
+        try writer.writeValue(value, parent: owner.parent, key: owner.key)
     }
 }

@@ -82,6 +82,14 @@ struct StreamingJSONEncoderTests {
         #expect(try JSONValue.parse(StreamingJSONEncoder.encode(stamped)) == JSONValue.parse(Array(Self.reference.encode(stamped))))
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode(["x": Double.nan]) }
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode([Double.infinity]) }
+        // The error names where the bad number sits.
+        struct Outer: Encodable { var inner: [String: [Double]] }
+        do {
+            _ = try StreamingJSONEncoder.encode(Outer(inner: ["scores": [1, .nan]]))
+            Issue.record("a NaN was encoded")
+        } catch let EncodingError.invalidValue(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["inner", "scores", "1"])
+        }
         // A hand-written conformance with a nested container next to plain fields.
         struct Nested: Encodable {
             enum Keys: String, CodingKey { case a, inner, z }
