@@ -29,11 +29,7 @@ public final class ChildProcess: Sendable {
 
     /// Peak resident set size in MiB (`VmHWM`).
     public func peakRSSMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return (line.split(separator: " ").compactMap { Double($0) }.first ?? .nan) / 1024
-        }
-        return .nan
+        ProcessFigures.peakRSSMiB(pid: pid)
     }
 
     /// SIGTERM, then wait for the exit.

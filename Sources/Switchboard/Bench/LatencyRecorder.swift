@@ -54,9 +54,10 @@ final class StageTimings: Sendable {
 
 /// Process figures: peak resident memory and CPU time.
 public enum ProcessFigures {
-    /// Peak resident set size in MiB (VmHWM).
-    public static func peakRSSMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+    /// Peak resident set size in MiB (VmHWM) of this process, or of process `pid`.
+    public static func peakRSSMiB(pid: Int32? = nil) -> Double {
+        let path = "/proc/\(pid.map { String($0) } ?? "self")/status"
+        guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return .nan }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
             return kb / 1024
