@@ -18,6 +18,9 @@ public enum StreamingJSONEncoder {
         let writer = JSONByteWriter()
         try writer.writeValue(value, parent: nil, key: nil)
         writer.close(downTo: 0)
+        guard !writer.usedClosedContainer else {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "a container was written to after it was closed (containers must be used in order)"))
+        }
         return writer.bytes
     }
 }
@@ -28,6 +31,9 @@ final class JSONByteWriter {
     /// For each open container, innermost last: its closing byte and whether it has an element.
     private var closers: [UInt8] = []
     private var hasElements: [Bool] = []
+    /// Set when an `encode(to:)` wrote to a container after moving on from it: the bytes are
+    /// then not a document, and `encode` throws instead of returning them.
+    private(set) var usedClosedContainer = false
 
     init() {
         bytes.reserveCapacity(512)
@@ -54,6 +60,10 @@ final class JSONByteWriter {
     /// Gets the container at `depth` ready for its next element: closes deeper containers and
     /// writes the separator.
     func beginElement(at depth: Int) {
+        guard depth >= 1, depth <= closers.count else {
+            usedClosedContainer = true
+            return
+        }
         close(downTo: depth)
         if hasElements[depth - 1] {
             bytes.append(UInt8(ascii: ","))

@@ -106,5 +106,16 @@ struct StreamingJSONEncoderTests {
             }
         }
         #expect(String(decoding: try StreamingJSONEncoder.encode(Nested()), as: UTF8.self) == #"{"a":1,"inner":{"x":"y","list":[true,null]},"z":2}"#)
+        // Writing to a nested container after the parent moved on is refused, not a crash.
+        struct OutOfOrder: Encodable {
+            enum Keys: String, CodingKey { case a, inner, z }
+            func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                var inner = outer.nestedContainer(keyedBy: Keys.self, forKey: .inner)
+                try outer.encode(1, forKey: .a)
+                try inner.encode(2, forKey: .z)
+            }
+        }
+        #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode(OutOfOrder()) }
     }
 }
