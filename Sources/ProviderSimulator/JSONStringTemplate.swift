@@ -14,8 +14,8 @@ struct JSONStringTemplate: Sendable {
 
     /// - Parameter value: a value whose open string field is set to ``placeholder``.
     init(_ value: some Encodable) throws {
-        let encoded = Array(try JSONEncoder().encode(value))
-        let marker = Array(try JSONEncoder().encode(Self.placeholder))
+        let encoded = Array(try simulatorEncoder.encode(value))
+        let marker = Array(try simulatorEncoder.encode(Self.placeholder))
         guard let start = Self.firstRange(of: marker, in: encoded) else {
             throw SimulatorRequestError(status: 500, message: "template placeholder not found")
         }

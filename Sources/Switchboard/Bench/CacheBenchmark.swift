@@ -73,7 +73,7 @@ public struct CacheBenchmark: Sendable {
                 return
             }
             let d = arrival.receivedAt - sent
-            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            latency.record(ms: d.inMilliseconds)
             let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
             let outcome = reply?.status == .ok ? (reply?.cache?.outcome.rawValue ?? "none") : "error"
             outcomes.withLock { $0[outcome, default: 0] += 1 }
@@ -93,9 +93,7 @@ public struct CacheBenchmark: Sendable {
         while warm.load(ordering: .relaxed) < 50 { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(500))
 
-        let cpuBefore = ProcessFigures.cpuSeconds()
-        let threadsBefore = ThreadCPU.snapshot()
-        let broker = DevBrokerCPU.start()
+        let cpu = RunCPU()
         let start = ContinuousClock.now
         let count = base.count
         await PacedSender.run(count: count, rate: base.rate) { i in
@@ -106,9 +104,7 @@ public struct CacheBenchmark: Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let elapsed = lastArrival.withLock { $0 } - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let cpu = ProcessFigures.cpuSeconds() - cpuBefore
-        let threads = ThreadCPU.snapshot().since(threadsBefore)
+        let seconds = elapsed.inSeconds
         let byOutcome = outcomes.withLock { $0 }
         let path = gatewayLookup ? "answered by the gateway, 2 Kafka hops" : "gateway + completer, 3 Kafka hops"
         print("cache hits through the pipeline (\(path), Redis): " + String(format: "%d/%d replies, %.0f requests/s",
@@ -116,9 +112,8 @@ public struct CacheBenchmark: Sendable {
               + "; outcomes: " + byOutcome.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  CPU %.3f ms per request (this process: stages, load generator, reader); provider calls during the run: %d; peak RSS %.0f MiB",
-                     cpu * 1000 / Double(max(1, latency.count)), simulator.stats().totalRequests - 1, ProcessFigures.peakRSSMiB()))
-        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count)
-              + (broker?.summary(requests: latency.count) ?? ""))
+                     cpu.msPerRequest(latency.count), simulator.stats().totalRequests - 1, ProcessFigures.peakRSSMiB()))
+        print(cpu.byThread(requests: latency.count))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }

@@ -24,7 +24,7 @@ public final class ChildProcess: Sendable {
 
     /// User + system CPU seconds so far (`/proc/<pid>/stat` fields 14 and 15).
     public func cpuSeconds() -> Double {
-        ProcStat(path: "/proc/\(pid)/stat")?.cpuSeconds ?? .nan
+        ProcStat(path: procDirectory(pid) + "/stat")?.cpuSeconds ?? .nan
     }
 
     /// Peak resident set size in MiB (`VmHWM`).

@@ -45,9 +45,7 @@ public struct CodecBenchmark: Sendable {
         for _ in 0..<3 {
             let start = ContinuousClock.now
             for _ in 0..<iterations { try body() }
-            let elapsed = ContinuousClock.now - start
-            let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
-            best = min(best, micros / Double(iterations))
+            best = min(best, elapsedMs(since: start) * 1000 / Double(iterations))
         }
         return best
     }

@@ -63,7 +63,7 @@ public struct CompleterBenchmark: Sendable {
             guard let requestID = arrival.record.header(CEHeader.requestID),
                   let sent = sentAt.withLock({ $0.removeValue(forKey: requestID) }) else { return }
             let d = arrival.receivedAt - sent
-            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            latency.record(ms: d.inMilliseconds)
             let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
             if reply?.status != .ok { errors.add(1, ordering: .relaxed) }
             if let ms = reply?.timings["provider_ms"] { providerMs.record(ms: ms) }
@@ -93,7 +93,7 @@ public struct CompleterBenchmark: Sendable {
         while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let elapsed = ContinuousClock.now - start
         sampler.cancel()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let samples = rssSamples.withLock { $0 }
         let quarter = max(1, samples.count / 4)
         print(String(format: "  %d/%d replies (%d errors) in %.1f s: %.0f requests/s; peak provider calls in flight %d",
@@ -124,16 +124,5 @@ extension TopicNames {
 extension ProviderConfig {
     static func simulator(url: String) throws -> ProviderConfig {
         try SwitchboardConfig.parse("providers: [{name: sim, base_url: \"\(url)\", timeout_ms: 30000}]", path: "bench").providers[0]
-    }
-}
-
-extension ProcessFigures {
-    /// Current resident set size in MiB (VmRSS).
-    public static func currentRSSMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").compactMap { Double($0) }.first ?? .nan) / 1024
-        }
-        return .nan
     }
 }

@@ -55,12 +55,16 @@ final class StageTimings: Sendable {
 /// Process figures: peak resident memory and CPU time.
 public enum ProcessFigures {
     /// Peak resident set size in MiB (VmHWM) of this process, or of process `pid`.
-    public static func peakRSSMiB(pid: Int32? = nil) -> Double {
-        let path = "/proc/\(pid.map { String($0) } ?? "self")/status"
-        guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return .nan }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
-            return kb / 1024
+    public static func peakRSSMiB(pid: Int32? = nil) -> Double { statusMiB("VmHWM:", pid: pid) }
+
+    /// Current resident set size in MiB (VmRSS) of this process.
+    public static func currentRSSMiB() -> Double { statusMiB("VmRSS:", pid: nil) }
+
+    /// A kB field of `/proc/<pid>/status`, in MiB.
+    private static func statusMiB(_ field: String, pid: Int32?) -> Double {
+        guard let status = try? String(contentsOfFile: procDirectory(pid) + "/status", encoding: .utf8) else { return .nan }
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
+            return (line.split(separator: " ").compactMap { Double($0) }.first ?? .nan) / 1024
         }
         return .nan
     }
@@ -85,9 +89,7 @@ public enum PacedSender {
             var index = 0
             while index < count {
                 if rate > 0 {
-                    let elapsed = ContinuousClock.now - start
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                    let due = Int(seconds * rate) + 1
+                    let due = Int((ContinuousClock.now - start).inSeconds * rate) + 1
                     if index >= due {
                         // Sleep until the next request is due: one wake-up per request, so the
                         // load generator's own CPU stays out of the figures as far as it can.

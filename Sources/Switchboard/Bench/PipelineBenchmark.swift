@@ -101,7 +101,7 @@ public struct PipelineBenchmark: Sendable {
         let reader = try await ReplyReader(configuration: runtime.consumerConfiguration, topic: topics.results, logger: logger) { arrival in
             guard let id = arrival.record.header(CEHeader.requestID), let sent = sentAt.withLock({ $0.removeValue(forKey: id) }) else { return }
             let d = arrival.receivedAt - sent
-            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            latency.record(ms: d.inMilliseconds)
             let reply = arrival.record.value.flatMap { try? EventCoding.decode(Reply.self, from: $0) }
             if reply?.status != .ok { errors.add(1, ordering: .relaxed) }
             var timings = reply?.timings ?? [:]
@@ -117,9 +117,7 @@ public struct PipelineBenchmark: Sendable {
         }
         try await Task.sleep(for: .seconds(1))
 
-        let cpuBefore = ProcessFigures.cpuSeconds()
-        let threadsBefore = ThreadCPU.snapshot()
-        let broker = DevBrokerCPU.start()
+        let cpu = RunCPU()
         let start = ContinuousClock.now
         let count = self.count
         await PacedSender.run(count: count, rate: rate) { i in
@@ -134,18 +132,15 @@ public struct PipelineBenchmark: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let elapsed = lastArrival.withLock { $0 } - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let cpu = ProcessFigures.cpuSeconds() - cpuBefore
-        let threads = ThreadCPU.snapshot().since(threadsBefore)
+        let seconds = elapsed.inSeconds
         let shape = routerStage ? "gateway + router + completer" : "gateway routing in place + completer"
         print("pipeline (\(shape), \(hops) Kafka hops, HTTP to the simulator): " + String(format: "%d/%d replies (%d errors), %.0f requests/s",
                      latency.count, count, errors.load(ordering: .relaxed), Double(latency.count) / seconds))
         print("  added latency, request sent → reply read: " + latency.summary())
         print(String(format: "  per hop above the floor at p50: %.2f ms; CPU %.3f ms per request (this process: stages, simulator, load generator); peak RSS %.0f MiB",
-                     (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu * 1000 / Double(max(1, latency.count)),
+                     (latency.percentile(50) - Double(hops) * floor.latency.percentile(50)) / Double(hops), cpu.msPerRequest(latency.count),
                      ProcessFigures.peakRSSMiB()))
-        print("  CPU by thread, ms per request: " + ThreadCPU.summary(threads, requests: latency.count)
-              + (broker?.summary(requests: latency.count) ?? ""))
+        print(cpu.byThread(requests: latency.count))
         parts.printTable()
         for runner in runners { runner.requestStop() }
         for task in tasks { _ = await task.result }
@@ -170,11 +165,11 @@ public struct PipelineBenchmark: Sendable {
             guard let value = record.value, value.count == 16 else { return }
             let nanos = value.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
             let d = now - ContinuousClock.Instant.zeroOffset(nanos)
-            latency.record(ms: Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            latency.record(ms: d.inMilliseconds)
         }
         let count = self.count
         let start = ContinuousClock.now
-        let cpuBefore = ProcessFigures.cpuSeconds()
+        let cpu = RunCPU()
         await PacedSender.run(count: count, rate: rate) { i in
             var bytes = [UInt8](repeating: 0, count: 16)
             let nanos = ContinuousClock.Instant.nanosSinceZero(.now)
@@ -184,10 +179,10 @@ public struct PipelineBenchmark: Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         while latency.count < count && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let elapsed = ContinuousClock.now - start
-        let cpuMs = (ProcessFigures.cpuSeconds() - cpuBefore) * 1000 / Double(max(1, latency.count))
+        let cpuMs = cpu.msPerRequest(latency.count)
         await consumer.close()
         await producer.close()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return (Double(latency.count) / seconds, latency, cpuMs)
     }
 }

@@ -14,7 +14,7 @@ public struct ThreadCPU: Sendable {
     /// The threads of `pid` (this process when nil) right now.
     public static func snapshot(pid: Int32? = nil) -> ThreadCPU {
         var result = ThreadCPU()
-        let base = "/proc/\(pid.map(String.init) ?? "self")/task"
+        let base = procDirectory(pid) + "/task"
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] {
             guard let tid = Int(entry), let stat = ProcStat(path: "\(base)/\(entry)/stat") else { continue }
             result.threads[tid] = (group(of: stat.name), stat.cpuSeconds)
@@ -56,6 +56,11 @@ public struct ThreadCPU: Sendable {
     }
 }
 
+/// `/proc/<pid>`, or `/proc/self` for this process.
+func procDirectory(_ pid: Int32?) -> String {
+    "/proc/" + (pid.map { String($0) } ?? "self")
+}
+
 /// One `/proc/<pid>/stat` (or a thread's `task/<tid>/stat`): the command name and CPU time.
 struct ProcStat {
     let name: String
@@ -79,20 +84,38 @@ struct ProcStat {
 /// fetch grows with the partition's log (librdkafka 2.0.2's mock scans a partition's message
 /// sets from the first on every fetch), which long runs feel and a real cluster does not.
 public struct DevBrokerCPU: Sendable {
-    let pid: Int
+    let pid: Int32
     let start: Double
 
     /// Nil when no dev broker of this checkout is running (a real cluster, or another state dir).
     public static func start() -> DevBrokerCPU? {
-        guard let text = try? String(contentsOfFile: DevState.directory() + "/kafka.pid", encoding: .utf8),
-              let pid = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let stat = ProcStat(path: "/proc/\(pid)/stat") else { return nil }
+        guard let text = try? String(contentsOfFile: DevState.kafkaPIDFile(), encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let stat = ProcStat(path: procDirectory(pid) + "/stat") else { return nil }
         return DevBrokerCPU(pid: pid, start: stat.cpuSeconds)
     }
 
     /// "; dev broker 0.243 ms" for the CPU the broker spent since `start()`, per request.
     public func summary(requests: Int) -> String {
-        guard let now = ProcStat(path: "/proc/\(pid)/stat") else { return "" }
+        guard let now = ProcStat(path: procDirectory(pid) + "/stat") else { return "" }
         return String(format: "; dev broker (other process) %.3f ms", (now.cpuSeconds - start) * 1000 / Double(max(1, requests)))
+    }
+}
+
+/// What a benchmark run cost in CPU: this process in all, by kind of thread, and the dev broker.
+struct RunCPU {
+    private let process = ProcessFigures.cpuSeconds()
+    private let threads = ThreadCPU.snapshot()
+    private let broker = DevBrokerCPU.start()
+
+    /// This process's CPU since the start, in milliseconds per request.
+    func msPerRequest(_ requests: Int) -> Double {
+        (ProcessFigures.cpuSeconds() - process) * 1000 / Double(max(1, requests))
+    }
+
+    /// "  CPU by thread, ms per request: …; dev broker (other process) …"
+    func byThread(requests: Int) -> String {
+        "  CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot().since(threads), requests: requests)
+            + (broker?.summary(requests: requests) ?? "")
     }
 }

@@ -99,4 +99,9 @@ public enum DevState {
     public static func bootstrapFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         directory(environment: environment) + "/kafka.bootstrap"
     }
+
+    /// The dev broker's pid, written by `ops/dev-up`.
+    public static func kafkaPIDFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        directory(environment: environment) + "/kafka.pid"
+    }
 }

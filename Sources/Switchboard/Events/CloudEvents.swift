@@ -48,29 +48,21 @@ public enum Timestamp {
     /// `2026-11-29T15:47:15.868Z`: UTC, milliseconds. Every event header and log line carries
     /// one, so it is written digit by digit rather than through a Foundation format style.
     public static func iso8601(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let msPerDay: Int64 = 86_400_000
-        let days = ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay
+        let (days, msInDay) = CivilDate.split(ms: Int64((date.timeIntervalSince1970 * 1000).rounded()))
         let (year, month, day) = CivilDate.fromDays(days)
-        let inDay = ms - days * msPerDay
-        var bytes = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int64, at offset: Int, width: Int) {
-            var value = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func field(_ value: Int64, _ width: Int, then separator: Unicode.Scalar) {
+            CivilDate.appendDigits(value, width: width, to: &bytes)
+            bytes.append(UInt8(ascii: separator))
         }
-        put(year, at: 0, width: 4)
-        put(month, at: 5, width: 2)
-        put(day, at: 8, width: 2)
-        put(inDay / 3_600_000, at: 11, width: 2)
-        put(inDay / 60_000 % 60, at: 14, width: 2)
-        put(inDay / 1000 % 60, at: 17, width: 2)
-        put(inDay % 1000, at: 20, width: 3)
-        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
-            bytes[offset] = UInt8(ascii: separator)
-        }
+        field(year, 4, then: "-")
+        field(month, 2, then: "-")
+        field(day, 2, then: "T")
+        field(msInDay / 3_600_000, 2, then: ":")
+        field(msInDay / 60_000 % 60, 2, then: ":")
+        field(msInDay / 1000 % 60, 2, then: ".")
+        field(msInDay % 1000, 3, then: "Z")
         return String(decoding: bytes, as: UTF8.self)
     }
 }

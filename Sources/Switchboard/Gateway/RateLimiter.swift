@@ -117,48 +117,18 @@ public final class RateLimiter: Sendable {
         return checks
     }
 
-    /// UTC day and month labels for `nowMs` and the milliseconds until each ends.
-    ///
-    /// Plain proleptic-Gregorian arithmetic on days since the epoch (H. Hinnant's
-    /// `civil_from_days` and `days_from_civil`): admission runs this for every request with a
-    /// budget, and Foundation's `Calendar` costs several microseconds a call.
+    /// UTC day and month labels for `nowMs` and the milliseconds until each ends, by calendar
+    /// arithmetic (``CivilDate``): admission runs this for every request with a budget.
     static func calendar(_ nowMs: Int64) -> (day: String, toNextDay: Int64, month: String, toNextMonth: Int64) {
-        let msPerDay: Int64 = 86_400_000
-        let days = nowMs >= 0 ? nowMs / msPerDay : (nowMs - msPerDay + 1) / msPerDay
+        let (days, _) = CivilDate.split(ms: nowMs)
         let (year, month, day) = CivilDate.fromDays(days)
         let nextMonthStart = month == 12 ? CivilDate.days(year: year + 1, month: 1, day: 1) : CivilDate.days(year: year, month: month + 1, day: 1)
-        let dayLabel = CivilDate.digits(year, 4) + CivilDate.digits(month, 2) + CivilDate.digits(day, 2)
-        return (dayLabel, max(1, (days + 1) * msPerDay - nowMs),
-                CivilDate.digits(year, 4) + CivilDate.digits(month, 2), max(1, nextMonthStart * msPerDay - nowMs))
-    }
-}
-
-/// Gregorian dates from and to days since 1970-01-01.
-enum CivilDate {
-    static func fromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// `value` in decimal, zero-padded to `width`.
-    static func digits(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        var label: [UInt8] = []
+        CivilDate.appendDigits(year, width: 4, to: &label)
+        CivilDate.appendDigits(month, width: 2, to: &label)
+        let monthLabel = String(decoding: label, as: UTF8.self)
+        CivilDate.appendDigits(day, width: 2, to: &label)
+        return (String(decoding: label, as: UTF8.self), max(1, (days + 1) * CivilDate.msPerDay - nowMs),
+                monthLabel, max(1, nextMonthStart * CivilDate.msPerDay - nowMs))
     }
 }

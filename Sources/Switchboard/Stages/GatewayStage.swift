@@ -197,8 +197,13 @@ public struct GatewayStage: Stage {
 
     func log(requestID: String, principal: Principal?, version: RequestVersion, outcome: String, code: String?,
              start: ContinuousClock.Instant, prompt: [ChatMessage]?) {
-        // The line's fields cost more to build than the request's routing: only when it is written.
-        guard logger.logLevel <= .info else { return }
+        // The fields are built inside swift-log's autoclosure: only when the line is written.
+        logger.info("request", metadata: logFields(requestID: requestID, principal: principal, version: version, outcome: outcome,
+                                                   code: code, start: start, prompt: prompt))
+    }
+
+    private func logFields(requestID: String, principal: Principal?, version: RequestVersion, outcome: String, code: String?,
+                           start: ContinuousClock.Instant, prompt: [ChatMessage]?) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "tenant": "\(principal?.tenant ?? "-")", "key_id": "\(principal?.keyID ?? "-")",
             "stage": "gateway", "api_version": "\(version.rawValue)", "outcome": "\(outcome)", "error_code": "\(code ?? "-")",
@@ -207,7 +212,7 @@ public struct GatewayStage: Stage {
         if settings.logPrompts, let prompt {
             metadata["prompt"] = "\(prompt.map { "\($0.role): \($0.content)" }.joined(separator: "\n").prefix(4000))"
         }
-        logger.info("request", metadata: metadata)
+        return metadata
     }
 }
 

@@ -85,8 +85,14 @@ typealias SwitchboardStageMetrics = StageMetrics
 
 /// Milliseconds since `start`, for timings in events.
 func elapsedMs(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    (ContinuousClock.now - start).inMilliseconds
+}
+
+extension Duration {
+    /// This duration in (fractional) milliseconds.
+    var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    /// This duration in (fractional) seconds.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// How long `record` waited between being produced and reaching this stage (Kafka CreateTime;

@@ -34,7 +34,6 @@ public struct UsageSettlementStage: Stage {
             // The in-flight slot then expires by its TTL; the estimate stays counted.
             outage.record(error, use: "settlement")
         }
-        guard logger.logLevel <= .info else { return StageResult() }
         logger.info("request", metadata: [
             "request_id": "\(event.requestID)", "tenant": "\(event.tenant ?? "-")", "key_id": "\(event.keyID ?? "-")",
             "stage": "\(event.stage)", "outcome": "\(event.status == .ok ? "answered" : "failed")",
