@@ -23,8 +23,9 @@ public final class KafkaProducer: Sendable {
 
     public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
         let context = ClientContext(logger: logger)
-        let config = KafkaConfiguration(bootstrapServers: configuration.bootstrapServers,
+        var config = KafkaConfiguration(bootstrapServers: configuration.bootstrapServers,
                                         properties: Self.defaultProperties).with(configuration.properties)
+        config.topicProperties = configuration.topicProperties
         client = try RdKafkaClient(type: RD_KAFKA_PRODUCER, configuration: config, context: context) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
         }

@@ -27,6 +27,10 @@ final class RdKafkaClient: @unchecked Sendable {
     let pointer: OpaquePointer
     let context: ClientContext
     private let contextRef: Unmanaged<ClientContext>
+    /// Topic handles created with their own configuration (``KafkaConfiguration/topicProperties``).
+    /// librdkafka finds a topic by name, so records produced by name use these; they are
+    /// released before the client is destroyed.
+    private let configuredTopics: [OpaquePointer]
 
     init(type: rd_kafka_type_t, configuration: KafkaConfiguration, context: ClientContext,
          configure: (OpaquePointer) -> Void = { _ in }) throws(KafkaError) {
@@ -43,12 +47,30 @@ final class RdKafkaClient: @unchecked Sendable {
             let reason = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw KafkaError(.clientCreation, reason)
         }
+        var topics: [OpaquePointer] = []
+        for topic in configuration.topicProperties.keys.sorted() {
+            do throws(KafkaError) {
+                guard let topicConf = try configuration.makeTopicConf(for: topic) else { continue }
+                // rd_kafka_topic_new takes ownership of topicConf, also when it fails.
+                guard let rkt = rd_kafka_topic_new(handle, topic, topicConf) else {
+                    throw KafkaError.rd(.configuration, rd_kafka_last_error(), context: "topic '\(topic)'")
+                }
+                topics.append(rkt)
+            } catch {
+                topics.forEach { rd_kafka_topic_destroy($0) }
+                rd_kafka_destroy(handle)
+                ref.release()
+                throw error
+            }
+        }
         self.pointer = handle
         self.context = context
         self.contextRef = ref
+        self.configuredTopics = topics
     }
 
     deinit {
+        configuredTopics.forEach { rd_kafka_topic_destroy($0) }
         rd_kafka_destroy(pointer)
         contextRef.release()
     }

@@ -140,4 +140,50 @@ struct KafkaRoundTripTests {
         let topics = try await admin.describeTopics()
         #expect(topics[name]?.partitions == 3)
     }
+
+    @Test("topic properties apply to their topic only: keyed records are partitioned by the topic's own partitioner")
+    func topicProperties() async throws {
+        let cluster = try KafkaMockCluster(logger: logger)
+        let murmur = topic(), standard = topic()
+        try cluster.createTopic(murmur, partitions: 8)
+        try cluster.createTopic(standard, partitions: 8)
+        var config = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["partitioner": "consistent"])
+        config.topicProperties = [murmur: ["partitioner": "murmur2", "compression.type": "lz4"]]
+        let producer = try KafkaProducer(configuration: config, logger: logger)
+        var murmurPartitions: [Int32] = [], standardPartitions: [Int32] = []
+        for i in 0..<24 {
+            let key = Array("key-\(i)".utf8)
+            murmurPartitions.append(try await producer.send(KafkaOutgoingRecord(topic: murmur, key: key, value: key)).partition)
+            standardPartitions.append(try await producer.send(KafkaOutgoingRecord(topic: standard, key: key, value: key)).partition)
+        }
+        // Same keys, same partition count: only the topic's own partitioner (murmur2 against
+        // the client's crc32) can put them elsewhere. Each is deterministic, so a second
+        // round lands exactly where the first did.
+        #expect(murmurPartitions != standardPartitions)
+        for i in 0..<24 {
+            let key = Array("key-\(i)".utf8)
+            #expect(try await producer.send(KafkaOutgoingRecord(topic: murmur, key: key, value: key)).partition == murmurPartitions[i])
+        }
+        // The lz4 topic's records read back unchanged.
+        let consumer = try KafkaConsumer(configuration: config, groupID: "g-\(UUID())", logger: logger)
+        try consumer.subscribe([murmur])
+        let record = try #require(await consumer.next())
+        #expect(record.value == record.key)
+        await consumer.close()
+        await producer.close()
+    }
+
+    @Test("a topic property librdkafka refuses fails the producer's creation and names the topic")
+    func badTopicProperty() throws {
+        var config = KafkaConfiguration(bootstrapServers: "127.0.0.1:1")
+        config.topicProperties = ["t1": ["compression.type": "pkzip"]]
+        do {
+            _ = try KafkaProducer(configuration: config, logger: logger)
+            Issue.record("a producer was created with compression.type pkzip")
+        } catch {
+            #expect(error.code == .configuration)
+            #expect(error.message.contains("topic 't1'"))
+            #expect(error.message.contains("compression.type"))
+        }
+    }
 }

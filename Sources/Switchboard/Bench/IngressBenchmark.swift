@@ -35,7 +35,7 @@ public struct IngressBenchmark: Sendable {
           bootstrap_servers: \(base.resolvedBootstrapServers())
           properties: {socket.nagle.disable: "true"}
           consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
-          producer_properties: {linger.ms: "0", compression.type: lz4}
+          producer_properties: {linger.ms: "0"}
           group_prefix: bench-\(id)
         redis: {url: "\(base.redis.url)", key_prefix: "bench-\(id)"}
         metrics: {port: \(metricsPort)}

@@ -37,7 +37,7 @@ public struct PipelineBenchmark: Sendable {
         kafka:
           bootstrap_servers: \(bootstrap)
           consumer_properties: {fetch.wait.max.ms: "\(fetchWaitMs)", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
-          producer_properties: {linger.ms: "\(lingerMs)", compression.type: lz4}
+          producer_properties: {linger.ms: "\(lingerMs)"}
         topics:
           requests: bench.\(id).requests
           route: bench.\(id).route
@@ -83,7 +83,7 @@ public struct PipelineBenchmark: Sendable {
                         options: .init(window: 2000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-gateway"), logger: logger),
             StageRunner(stage: CompleterStage(config: config, providers: runtime.makeProviders(client: http), logger: logger),
                         consumer: runtime.consumerConfiguration, producer: producer,
-                        options: .init(window: 1000, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
+                        options: .init(window: config.completer.window, maxInFlight: config.completer.maxInFlight, deadLetterTopic: topics.deadLetter, groupID: "bench-\(id)-completer"), logger: logger),
         ]
         if routerStage {
             runners.append(StageRunner(stage: try await runtime.makeRouter(), consumer: runtime.consumerConfiguration, producer: producer,

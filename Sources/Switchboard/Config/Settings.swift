@@ -9,12 +9,16 @@ public struct KafkaSettings: Sendable, Decodable {
     public var properties: [String: String] = [:]
     public var consumerProperties: [String: String] = [:]
     public var producerProperties: [String: String] = [:]
+    /// Topic-level producer properties by topic name, e.g. `compression.type` for the
+    /// dead-letter topic only.
+    public var topicProperties: [String: [String: String]] = [:]
     /// Consumer groups are `<prefix>-<stage>`, so several pipelines can share one cluster.
     public var groupPrefix: String = "switchboard"
 
     enum CodingKeys: String, CodingKey {
         case bootstrapServers = "bootstrap_servers", properties
         case consumerProperties = "consumer_properties", producerProperties = "producer_properties"
+        case topicProperties = "topic_properties"
         case groupPrefix = "group_prefix"
     }
 
@@ -26,6 +30,7 @@ public struct KafkaSettings: Sendable, Decodable {
         properties = try c.decodeIfPresent([String: String].self, forKey: .properties) ?? [:]
         consumerProperties = try c.decodeIfPresent([String: String].self, forKey: .consumerProperties) ?? [:]
         producerProperties = try c.decodeIfPresent([String: String].self, forKey: .producerProperties) ?? [:]
+        topicProperties = try c.decodeIfPresent([String: [String: String]].self, forKey: .topicProperties) ?? [:]
         groupPrefix = try c.decodeIfPresent(String.self, forKey: .groupPrefix) ?? groupPrefix
     }
 }

@@ -35,8 +35,10 @@ public struct SwitchboardRuntime: Sendable {
 
     /// Kafka settings for producers.
     public var producerConfiguration: KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: config.resolvedBootstrapServers(),
-                           properties: config.expandedKafkaProperties(config.kafka.properties.merging(config.kafka.producerProperties) { $1 }))
+        var configuration = KafkaConfiguration(bootstrapServers: config.resolvedBootstrapServers(),
+                                               properties: config.expandedKafkaProperties(config.kafka.properties.merging(config.kafka.producerProperties) { $1 }))
+        configuration.topicProperties = config.kafka.topicProperties.mapValues { config.expandedKafkaProperties($0) }
+        return configuration
     }
 
     /// The configured providers as adapters sharing one HTTP client.
