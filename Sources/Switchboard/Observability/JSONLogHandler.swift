@@ -20,31 +20,63 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: String] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            object[key] = "\(value)"
-        }
-        object["ts"] = Timestamp.iso8601(Date())
-        object["level"] = event.level.rawValue
-        object["logger"] = label
-        object["msg"] = "\(event.message)"
-        FileHandle.standardError.write(Data(Self.line(object)))
+        Self.writeToStandardError(line(for: event, at: Date()))
+    }
+
+    /// The line `event` is written as.
+    public func line(for event: LogEvent, at time: Date) -> [UInt8] {
+        var fields: [(key: String, value: String)] = []
+        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0) + 4)
+        // Keys are unique: the event's metadata wins over the handler's, and the four fields
+        // every line has win over both.
+        for (key, value) in event.metadata ?? [:] { fields.append((key, "\(value)")) }
+        for (key, value) in metadata where event.metadata?[key] == nil { fields.append((key, "\(value)")) }
+        fields.removeAll { $0.key == "ts" || $0.key == "level" || $0.key == "logger" || $0.key == "msg" }
+        fields.append(("ts", Timestamp.iso8601(time)))
+        fields.append(("level", event.level.rawValue))
+        fields.append(("logger", label))
+        fields.append(("msg", "\(event.message)"))
+        return Self.line(fields)
     }
 
     /// One JSON object on one line, keys in byte order. Written directly rather than through
     /// `JSONSerialization`, whose locale-aware key sorting made logging the largest CPU cost per
     /// request; strings are escaped as RFC 8259 requires (quote, backslash, control characters).
     public static func line(_ object: [String: String]) -> [UInt8] {
+        line(object.map { ($0.key, $0.value) })
+    }
+
+    /// The same for fields with distinct keys, in any order.
+    static func line(_ fields: [(key: String, value: String)]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(256)
-        for (index, key) in object.keys.sorted().enumerated() {
+        for (index, field) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(key, to: &out)
+            JSONText.appendQuoted(field.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            JSONText.appendQuoted(object[key] ?? "", to: &out)
+            JSONText.appendQuoted(field.value, to: &out)
         }
         out.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
         return out
+    }
+
+    /// Writes the whole line with `write(2)`: one call for a line that fits a pipe's atomic
+    /// size, so lines of concurrent writers do not interleave; retried on EINTR and partial
+    /// writes. A failed write is dropped: logging never stops the process.
+    static func writeToStandardError(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, let base = buffer.baseAddress {
+                let written = write(2, base + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
     }
 
     /// Installs JSON logging for the process; `LOG_LEVEL` overrides `level`.

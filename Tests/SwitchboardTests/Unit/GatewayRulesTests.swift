@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Switchboard
 import Testing
 
@@ -86,5 +87,22 @@ struct JSONLogLineTests {
         #expect(line.last == 0x0A && !line.dropLast().contains(0x0A))
         let parsed = try JSONValue.parse(Array(line.dropLast()))
         #expect(parsed.objectValue?.mapValues { $0.stringValue ?? "" } == object)
+    }
+
+    @Test("a handler's line: event metadata wins over the handler's, the line's own fields over both")
+    func handlerLine() throws {
+        var handler = JSONLogHandler(label: "switchboard.gateway")
+        handler.metadata = ["stage": "gateway", "request_id": "from-handler", "msg": "shadowed"]
+        let event = LogEvent(level: .warning, message: "dead-lettered", metadata: ["request_id": "r-7", "level": "debug"],
+                             source: nil, file: #fileID, function: #function, line: #line)
+        let line = handler.line(for: event, at: Date(timeIntervalSince1970: 1_767_225_600.25))
+        #expect(line.last == 0x0A && !line.dropLast().contains(0x0A))
+        let parsed = try JSONValue.parse(Array(line.dropLast())).objectValue?.mapValues { $0.stringValue ?? "" }
+        #expect(parsed == ["stage": "gateway", "request_id": "r-7", "msg": "dead-lettered", "level": "warning",
+                           "logger": "switchboard.gateway", "ts": "2026-01-01T00:00:00.250Z"])
+        // Keys come in byte order.
+        let text = String(decoding: line, as: UTF8.self)
+        let positions = ["level", "logger", "msg", "request_id", "stage", "ts"].compactMap { text.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(positions.count == 6 && positions == positions.sorted())
     }
 }
