@@ -64,10 +64,13 @@ public struct CodecBenchmark: Sendable {
             rows.append(("request: schema check of the parsed value", measure { _ = schema.validate(parsed) }))
         }
         rows.append(("request: JSONDecoder → ChatRequest", try measure { _ = try decoder.decode(ChatRequest.self, from: Data(requestBytes)) }))
+        rows.append(("request: JSONBytesDecoder → ChatRequest", try measure { _ = try JSONBytesDecoder.decode(ChatRequest.self, from: requestBytes) }))
         rows.append(("task: JSONDecoder → CompletionTask", try measure { _ = try decoder.decode(CompletionTask.self, from: Data(taskBytes)) }))
+        rows.append(("task: JSONBytesDecoder → CompletionTask", try measure { _ = try JSONBytesDecoder.decode(CompletionTask.self, from: taskBytes) }))
         rows.append(("task: streaming encoder", try measure { _ = try StreamingJSONEncoder.encode(task) }))
         rows.append(("task: JSONEncoder (sorted keys)", try measure { _ = try foundation.encode(task) }))
         rows.append(("reply: JSONDecoder → Reply", try measure { _ = try decoder.decode(Reply.self, from: Data(replyBytes)) }))
+        rows.append(("reply: JSONBytesDecoder → Reply", try measure { _ = try JSONBytesDecoder.decode(Reply.self, from: replyBytes) }))
         rows.append(("reply: streaming encoder", try measure { _ = try StreamingJSONEncoder.encode(reply) }))
         rows.append(("reply: JSONEncoder (sorted keys)", try measure { _ = try foundation.encode(reply) }))
         let now = Date()
