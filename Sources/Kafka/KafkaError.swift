@@ -21,6 +21,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// librdkafka's own error code where one exists (`rd_kafka_resp_err_t`).
     public let rdkafkaCode: Int32?
     public let isRetriable: Bool
+    /// True when the broker refused to create a topic because it exists.
+    public var isTopicAlreadyExists: Bool { rdkafkaCode == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS.rawValue }
     public let file: String
     public let line: Int
 

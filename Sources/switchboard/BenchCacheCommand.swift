@@ -24,13 +24,16 @@ extension BenchCommand {
         @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
         var fetchWaitMs: Int = 1
 
+        @Option(name: .long, help: "Partitions of each topic of the run, created on the dev broker (0: the broker's auto-creation, 4 on the dev broker).")
+        var partitions: Int = 16
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let config = try options.load()
             let base = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate, fetchWaitMs: fetchWaitMs,
-                                          logger: Logger(label: "switchboard.bench"))
+                                          partitions: partitions, logger: Logger(label: "switchboard.bench"))
             let redisURL = ProcessInfo.processInfo.environment["REDIS_URL"] ?? config.redis.url
             try await CacheBenchmark(base: base, redisURL: redisURL, idempotency: idempotency, gatewayLookup: gatewayLookup).run(catalog: try options.loadCatalog())
         }

@@ -28,6 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Consumer fetch.wait.max.ms (the dev broker holds an empty fetch this long).")
         var fetchWaitMs: Int = 1
 
+        @Option(name: .long, help: "Partitions of each topic of the run, created on the dev broker (0: the broker's auto-creation, 4 on the dev broker).")
+        var partitions: Int = 16
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
@@ -35,7 +38,7 @@ struct BenchCommand: AsyncParsableCommand {
             let config = try options.load()
             let benchmark = PipelineBenchmark(bootstrap: config.resolvedBootstrapServers(), count: count, rate: rate,
                                               lingerMs: lingerMs, fetchWaitMs: fetchWaitMs, routerStage: routerStage,
-                                              logger: Logger(label: "switchboard.bench"))
+                                              partitions: partitions, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run(catalog: try options.loadCatalog())
         }
     }
@@ -90,13 +93,16 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(name: .long, inversion: .prefixedNo, help: "Give the tenant rate limits and budgets (a Redis script per request).")
         var limits = true
 
+        @Option(name: .long, help: "Partitions of each topic of the run, created on the dev broker (0: the broker's auto-creation, 4 on the dev broker).")
+        var partitions: Int = 16
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
             let benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
-                                             concurrency: concurrency, limits: limits, logger: Logger(label: "switchboard.bench"))
+                                             concurrency: concurrency, limits: limits, partitions: partitions, logger: Logger(label: "switchboard.bench"))
             try await benchmark.run()
         }
     }

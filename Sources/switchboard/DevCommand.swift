@@ -64,8 +64,22 @@ struct DevKafkaCommand: AsyncParsableCommand {
         ])
         print("kafka bootstrap: \(cluster.bootstrapServers)" + (relay.map { " (also 127.0.0.1:\($0.port))" } ?? ""))
         fflush(nil)
+        let adminFile = DevState.kafkaAdminFile()
+        let admin = Task {
+            try await DevKafkaAdmin.serve(cluster: cluster, logger: logger) { address in
+                do {
+                    try (address + "\n").write(toFile: adminFile, atomically: true, encoding: .utf8)
+                    logger.info("topic admin listening", metadata: ["address": "\(address)", "state_file": "\(adminFile)"])
+                } catch {
+                    logger.warning("topic admin address not written: \(error)")
+                }
+            }
+        }
         let signal = await Signals.waitForTermination()
         logger.info("stopping dev kafka", metadata: ["signal": "\(signal)"])
+        admin.cancel()
+        _ = await admin.result
+        try? FileManager.default.removeItem(atPath: adminFile)
         relay?.stop()
         if (try? String(contentsOfFile: stateFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == cluster.bootstrapServers {
             try? FileManager.default.removeItem(atPath: stateFile)

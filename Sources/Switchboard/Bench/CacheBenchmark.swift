@@ -44,7 +44,7 @@ public struct CacheBenchmark: Sendable {
         let redis = try await runtime.connectRedis()
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        print(try await BenchTopics.prepare(topics, producer: producer, partitions: base.partitions, bootstrap: base.bootstrap, logger: logger))
         let http = HTTPClient(logger: logger)
         let runners = [
             // The gateway routes in its own process, as in `run all`.

@@ -17,9 +17,14 @@ public struct IngressBenchmark: Sendable {
     public var concurrency: Int
     /// Give the tenant rate limits and budgets (a Redis script per request, and settlement).
     public var limits: Bool
+    /// Partitions of each topic of the run, created on the dev broker; 0 leaves them to the
+    /// broker's auto-creation.
+    public var partitions: Int
     public var logger: Logger
 
-    public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, limits: Bool = true, logger: Logger) {
+    public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, limits: Bool = true,
+                partitions: Int = 16, logger: Logger) {
+        self.partitions = partitions
         self.limits = limits
         self.base = base
         self.executable = executable
@@ -66,6 +71,9 @@ public struct IngressBenchmark: Sendable {
         try configYAML(id: String(id), simulatorPort: simPort, key: key, metricsPort: metricsPort)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: configPath) }
+        let bootstrap = base.resolvedBootstrapServers()
+        print(try await BenchTopics.create(["requests", "complete", "results", "usage", "dlq", "ingress-bench"].map { "bench.\(id).\($0)" },
+                                           partitions: partitions, bootstrap: bootstrap, logger: logger))
         let logDir = NSTemporaryDirectory()
         let pipeline = try ChildProcess(name: "run gateway,completer", executable: executable,
                                         arguments: ["run", "gateway,completer", "--config", configPath], logPath: logDir + "bench-\(id)-run.log")

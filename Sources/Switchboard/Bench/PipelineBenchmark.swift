@@ -17,10 +17,14 @@ public struct PipelineBenchmark: Sendable {
     public var fetchWaitMs: Int
     /// Route in a router stage of its own (one more Kafka hop) instead of in the gateway.
     public var routerStage: Bool
+    /// Partitions of each topic of the run, created on the dev broker; 0 leaves them to the
+    /// broker's auto-creation.
+    public var partitions: Int
     public var logger: Logger
 
     public init(bootstrap: String, count: Int, rate: Double, lingerMs: Int = 0, fetchWaitMs: Int = 1, routerStage: Bool = false,
-                logger: Logger) {
+                partitions: Int = 16, logger: Logger) {
+        self.partitions = partitions
         self.routerStage = routerStage
         self.bootstrap = bootstrap
         self.count = count
@@ -72,7 +76,7 @@ public struct PipelineBenchmark: Sendable {
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: logger)
         let producer = try KafkaProducer(configuration: runtime.producerConfiguration, logger: logger)
         let topics = config.topics
-        try await producer.prepare(topics: [topics.requests, topics.route, topics.complete, topics.results, topics.usage, topics.deadLetter])
+        print(try await BenchTopics.prepare(topics, producer: producer, partitions: partitions, bootstrap: bootstrap, logger: logger))
         let http = HTTPClient(logger: logger)
         // No routing section: the default model answers, decided in the gateway (as `run all`
         // does) or, with `routerStage`, by a router stage one Kafka hop further on.
@@ -153,6 +157,7 @@ public struct PipelineBenchmark: Sendable {
     /// One producer → consumer hop at the same rate, through the project's Kafka layer.
     func bareHop() async throws -> (throughput: Double, latency: LatencyRecorder, cpuMs: Double) {
         let topic = "bench.floor.\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try await BenchTopics.create([topic], partitions: partitions, bootstrap: bootstrap, logger: logger)
         let configuration = KafkaConfiguration(bootstrapServers: bootstrap, properties: [
             "fetch.wait.max.ms": "\(fetchWaitMs)", "linger.ms": "\(lingerMs)", "socket.nagle.disable": "true",
         ])

@@ -100,6 +100,11 @@ public enum DevState {
         directory(environment: environment) + "/kafka.bootstrap"
     }
 
+    /// The address of the dev broker's topic admin (``DevKafkaAdmin``), written by `switchboard dev kafka`.
+    public static func kafkaAdminFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        directory(environment: environment) + "/kafka.admin"
+    }
+
     /// The dev broker's pid, written by `ops/dev-up`.
     public static func kafkaPIDFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         directory(environment: environment) + "/kafka.pid"
