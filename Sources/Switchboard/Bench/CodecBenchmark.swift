@@ -58,7 +58,8 @@ public struct CodecBenchmark: Sendable {
         let requestBytes = EventCoding.encode(request), taskBytes = EventCoding.encode(task), replyBytes = EventCoding.encode(reply)
         let schema = catalog["llm.requests.v1"]?.schema
         var rows: [(String, Double)] = []
-        rows.append(("request: JSONValue.parse (JSONSerialization)", try measure { _ = try JSONValue.parse(requestBytes) }))
+        rows.append(("request: JSONValue.parse", try measure { _ = try JSONValue.parse(requestBytes) }))
+        rows.append(("request: JSONValue via JSONSerialization", try measure { _ = try JSONValue.parseWithFoundation(requestBytes) }))
         if let schema {
             let parsed = try JSONValue.parse(requestBytes)
             rows.append(("request: schema check of the parsed value", measure { _ = schema.validate(parsed) }))

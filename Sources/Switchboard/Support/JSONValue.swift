@@ -11,9 +11,16 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses `bytes` (UTF-8 JSON); throws on anything that is not one JSON document.
     ///
-    /// Foundation's `JSONSerialization` does the parsing (about twice as fast as a `Decodable`
-    /// walk); its `NSNumber`s are then told apart: booleans carry the `c` type encoding.
+    /// The document is scanned by ``JSONScanner`` (the scanner of ``JSONBytesDecoder``), so a
+    /// value checked against a schema is read exactly as the decoder that follows reads it: the
+    /// first of repeated keys wins, and a number that does not fit a `Double` is an error.
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try JSONTreeDecoder(bytes).jsonValue(at: 0)
+    }
+
+    /// The same through Foundation's `JSONSerialization` (its `NSNumber`s told apart: booleans
+    /// carry the `c` type encoding). Kept to compare against (`bench codec`, tests).
+    static func parseWithFoundation(_ bytes: [UInt8]) throws -> JSONValue {
         let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         return try JSONValue(foundation: object)
     }
@@ -122,6 +129,39 @@ extension JSONValue: Codable {
         case .string(let s): try container.encode(s)
         case .array(let a): try container.encode(a)
         case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+extension JSONTreeDecoder {
+    /// The scanned value at `node` as a ``JSONValue``.
+    func jsonValue(at node: UInt32) throws -> JSONValue {
+        let value = nodes[Int(node)]
+        switch value.kind {
+        case .null: return .null
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .number: return .number(try floatingPoint(Double.self, at: node))
+        case .string: return .string(stringValue(at: node))
+        case .array:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(Int(value.count))
+            var element = node + 1
+            while element < value.next {
+                elements.append(try jsonValue(at: element))
+                element = nodes[Int(element)].next
+            }
+            return .array(elements)
+        case .object:
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(Int(value.count))
+            var key = node + 1
+            while key < value.next {
+                let name = stringValue(at: key)
+                if members[name] == nil { members[name] = try jsonValue(at: key + 1) }
+                key = nodes[Int(key + 1)].next
+            }
+            return .object(members)
         }
     }
 }

@@ -738,4 +738,52 @@ struct JSONBytesDecoderTests {
         #expect(outcomes["both fail", default: 0] > 1000)
         #expect(outcomes["only JSONDecoder decodes", default: 0] > 0)
     }
+
+    @Test("JSONValue.parse on the scanner gives JSONSerialization's value on events and damaged events, or both fail")
+    func jsonValueParse() throws {
+        var generator = Generator(state: 77)
+        var both = 0, neither = 0
+        for (name, original) in try Self.sampleEvents() {
+            #expect(try JSONValue.parse(original) == JSONValue.parseWithFoundation(original), "\(name)")
+            for _ in 0..<1000 {
+                var bytes = original
+                let position = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes.removeLast(Int.random(in: 1...bytes.count, using: &generator))
+                case 1: bytes[position] = UInt8.random(in: 0...255, using: &generator)
+                default: bytes.insert(Array(#"{}[]:,"\ -.e0tn"#.utf8).randomElement(using: &generator) ?? 0, at: position)
+                }
+                let text = String(decoding: bytes, as: UTF8.self)
+                // The scanner's documented difference: a zero with an exponent is a number.
+                guard Self.replacingZeroExponents(text) == text else { continue }
+                switch (try? JSONValue.parse(bytes), try? JSONValue.parseWithFoundation(bytes)) {
+                case (let scanned?, let foundation?):
+                    both += 1
+                    #expect(Self.sameValue(scanned, foundation), "\(name): \(text)")
+                case (nil, nil):
+                    neither += 1
+                case (let scanned, _):
+                    Issue.record("\(name): \(text): only \(scanned == nil ? "JSONSerialization" : "the scanner") parses it")
+                }
+            }
+        }
+        #expect(both > 100 && neither > 1000)
+        // Repeated keys: the first wins, as in the decoder that reads the value afterwards.
+        #expect(try JSONValue.parse(Array(#"{"a":1,"a":2}"#.utf8)) == .object(["a": .number(1)]))
+        #expect(throws: DecodingError.self) { try JSONValue.parse(Array("1e400".utf8)) }
+        // The scanner rounds correctly (as `Double("…")` does); JSONSerialization can be one
+        // unit in the last place off on long numbers.
+        #expect(try JSONValue.parse(Array("922.3372036854775807".utf8)) == .number(922.3372036854776))
+    }
+
+    /// Equal values, numbers within one unit in the last place.
+    static func sameValue(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x == y || abs(x - y) <= max(x.ulp, y.ulp)
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { sameValue($0, $1) }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && x.allSatisfy { key, value in y[key].map { sameValue(value, $0) } ?? false }
+        default: return a == b
+        }
+    }
 }
