@@ -109,6 +109,25 @@ final class JSONByteWriter {
     /// Writes any value at the current position (after its key or separator). `parent` and
     /// `key` name where it sits, for coding paths, which are built only when asked for.
     func writeValue<T: Encodable>(_ value: T, parent: StreamingEncoder?, key: (any CodingKey)?) throws {
+        // The events' primitives and dictionaries are written directly: through `encode(to:)`
+        // each would cost an encoder object, and the dictionary check below costs a protocol
+        // conformance lookup per value. The casts only restate what the type check proved.
+        if T.self == String.self { return writeString(unsafeBitCast(value, to: String.self)) }
+        if T.self == Double.self {
+            return try writeFloat(unsafeBitCast(value, to: Double.self), codingPath: Self.path(parent, key))
+        }
+        if T.self == Int.self { return writeInteger(unsafeBitCast(value, to: Int.self)) }
+        if T.self == Bool.self { return writeBool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == [String: Double].self {
+            return try writeObject(unsafeBitCast(value, to: [String: Double].self), parent: parent, key: key) { writer, element, path in
+                try writer.writeFloat(element, codingPath: path())
+            }
+        }
+        if T.self == [String: String].self {
+            return try writeObject(unsafeBitCast(value, to: [String: String].self), parent: parent, key: key) { writer, element, _ in
+                writer.writeString(element)
+            }
+        }
         if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
             bytes.append(contentsOf: try Self.foundationEncoder.encode(value))
             return
@@ -131,6 +150,22 @@ final class JSONByteWriter {
             // A value that encoded nothing is an empty object, as with JSONEncoder.
             bytes.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")])
         }
+    }
+
+    /// A dictionary as an object with its keys in order.
+    private func writeObject<Value>(_ dictionary: [String: Value], parent: StreamingEncoder?, key: (any CodingKey)?,
+                                    _ write: (JSONByteWriter, Value, () -> [any CodingKey]) throws -> Void) throws {
+        let depth = open(UInt8(ascii: "{"), UInt8(ascii: "}"))
+        for (name, element) in dictionary.sorted(by: { $0.key < $1.key }) {
+            beginField(at: depth, key: name)
+            try write(self, element, { Self.path(parent, key) + [JSONKey(name)] })
+        }
+        close(downTo: depth - 1)
+    }
+
+    /// The coding path of a value written under `parent` at `key` (built only for errors).
+    private static func path(_ parent: StreamingEncoder?, _ key: (any CodingKey)?) -> [any CodingKey] {
+        (parent?.codingPath ?? []) + (key.map { [$0] } ?? [])
     }
 
     private static let foundationEncoder: JSONEncoder = {

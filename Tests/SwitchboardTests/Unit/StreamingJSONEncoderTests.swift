@@ -90,6 +90,20 @@ struct StreamingJSONEncoderTests {
         } catch let EncodingError.invalidValue(_, context) {
             #expect(context.codingPath.map(\.stringValue) == ["inner", "scores", "1"])
         }
+        // The same through the direct paths for [String: Double] and a lone Double, inside a
+        // general dictionary, next to [String: String].
+        struct Timed: Encodable { var runs: [String: [String: Double]]; var tags: [String: String]; var total: Double? }
+        for (value, path) in [(Timed(runs: ["r1": ["b": 1, "a": .infinity]], tags: [:], total: 1), ["runs", "r1", "a"]),
+                              (Timed(runs: [:], tags: ["k": "v"], total: .nan), ["total"])] {
+            do {
+                _ = try StreamingJSONEncoder.encode(value)
+                Issue.record("a non-finite number was encoded")
+            } catch let EncodingError.invalidValue(_, context) {
+                #expect(context.codingPath.map(\.stringValue) == path)
+            }
+        }
+        let timed = Timed(runs: ["r2": ["z": 0.5, "a": 2], "r1": [:]], tags: ["b": "x\"y", "a": "é"], total: nil)
+        #expect(String(decoding: try StreamingJSONEncoder.encode(timed), as: UTF8.self) == String(decoding: try Self.reference.encode(timed), as: UTF8.self))
         // A hand-written conformance with a nested container next to plain fields.
         struct Nested: Encodable {
             enum Keys: String, CodingKey { case a, inner, z }
