@@ -80,11 +80,41 @@ public struct KeyStore: Sendable {
     /// The key of an `Authorization` header value (`Bearer <key>`), or nil when malformed.
     public static func bearerToken(_ authorization: String?) -> String? {
         guard let authorization else { return nil }
+        if let token = asciiBearerToken(authorization) { return token.isEmpty ? nil : token }
+        return unicodeBearerToken(authorization)
+    }
+
+    /// `bearerToken` for any header: the scheme and the token split at the first space, the
+    /// token trimmed of Unicode whitespace.
+    static func unicodeBearerToken(_ authorization: String) -> String? {
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         guard !key.isEmpty, key.utf8.count <= 512 else { return nil }
         return key
+    }
+
+    /// `bearerToken` for an all-ASCII header, byte by byte (the general path goes through
+    /// Foundation's Unicode whitespace set on every request): "" when the header is ASCII but
+    /// carries no usable token, nil when it is not all ASCII.
+    static func asciiBearerToken(_ authorization: String) -> String? {
+        var authorization = authorization
+        return authorization.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            let scheme = Array("bearer".utf8)
+            // Leading spaces come before the scheme, as with a split at spaces.
+            var first = 0
+            while first < bytes.count, bytes[first] == UInt8(ascii: " ") { first += 1 }
+            guard bytes.count - first > scheme.count, bytes[first + scheme.count] == UInt8(ascii: " "),
+                  zip(bytes[first..<(first + scheme.count)], scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return "" }
+            // Whitespace here is what Foundation's set holds among ASCII bytes: space and tab.
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = first + scheme.count + 1, end = bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            guard end > start, end - start <= 512 else { return "" }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 
     /// Hex SHA-256 of a key, as stored in the config.
