@@ -26,11 +26,15 @@ public enum StreamingJSONEncoder {
 }
 
 /// The buffer and the stack of open containers.
+///
+/// One writer belongs to one `encode` call on one thread, and none of its methods reenters
+/// another while it holds one of these arrays, so the runtime's exclusivity checks on them
+/// (a thread-local access set touched on every write) are turned off.
 final class JSONByteWriter {
-    var bytes: [UInt8] = []
+    @exclusivity(unchecked) var bytes: [UInt8] = []
     /// For each open container, innermost last: its closing byte and whether it has an element.
-    private var closers: [UInt8] = []
-    private var hasElements: [Bool] = []
+    @exclusivity(unchecked) private var closers: [UInt8] = []
+    @exclusivity(unchecked) private var hasElements: [Bool] = []
     /// Set when an `encode(to:)` wrote to a container after moving on from it: the bytes are
     /// then not a document, and `encode` throws instead of returning them.
     private(set) var usedClosedContainer = false
