@@ -57,6 +57,17 @@ public struct CacheKey: Sendable, Equatable {
 
     /// Line endings and surrounding whitespace never change an answer.
     static func canonical(_ text: String) -> String {
+        // Most prompts have no carriage return and start and end with a visible ASCII
+        // character: nothing to change, and no pass through Foundation over the whole text.
+        var utf8 = text
+        let unchanged = utf8.withUTF8 { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            return (0x21...0x7F).contains(first) && (0x21...0x7F).contains(last) && !bytes.contains(0x0D)
+        }
+        return unchanged ? text : canonicalThroughFoundation(text)
+    }
+
+    static func canonicalThroughFoundation(_ text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

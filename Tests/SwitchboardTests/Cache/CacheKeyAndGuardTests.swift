@@ -92,4 +92,16 @@ struct CacheKeyAndGuardTests {
         #expect(pieces.count > 1 && pieces.joined() == text)
         #expect(CompleterStage.streamPieces("") == [""])
     }
+
+    @Test("a prompt's canonical form: the fast path for plain ASCII ends gives what Foundation's trimming gives")
+    func canonicalText() {
+        let pieces = ["", " ", "\t", "\n", "\r\n", "\r", "a", "Z", "~", "\u{7F}", "é", "\u{00A0}", "\u{2028}", "漢", "🙂", "\u{0085}", "x y"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...5, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            #expect(CacheKey.canonical(text) == CacheKey.canonicalThroughFoundation(text), "\(text.debugDescription)")
+        }
+        #expect(CacheKey.canonical("  What is Kafka?\r\n") == "What is Kafka?")
+        #expect(CacheKey.canonical("a\r\nb") == "a\nb")
+    }
 }
