@@ -14,11 +14,11 @@ struct BadRequestGenerator {
         var type = "llm.request.v1"
     }
 
-    var rng: BadInputTests.SplitMix
+    var rng: SplitMix
     let key: String
 
     init(seed: UInt64, key: String) {
-        rng = BadInputTests.SplitMix(state: seed)
+        rng = SplitMix(state: seed)
         self.key = key
     }
 

@@ -6,18 +6,6 @@ import Testing
 /// same kind of error), and rejects malformed documents even where `JSONDecoder` does not look.
 @Suite("JSON bytes decoder")
 struct JSONBytesDecoderTests {
-    /// A deterministic generator so a failing case can be replayed from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A decoding outcome both decoders can be compared on: the value, or the error's kind, the
     /// type it names and its coding path (`dataCorrupted` without a path: for numbers out of
     /// range this decoder names the value's path where JSONDecoder gives none).
@@ -392,7 +380,7 @@ struct JSONBytesDecoderTests {
 
     @Test("integers match JSONDecoder on random number texts")
     func randomIntegers() {
-        var generator = Generator(state: 7)
+        var generator = SplitMix(state: 7)
         for _ in 0..<3000 {
             let bytes = Array(Self.randomNumber(&generator).utf8)
             expectSame(Int.self, bytes, same: ==)
@@ -404,7 +392,7 @@ struct JSONBytesDecoderTests {
     }
 
     /// A valid JSON number, skewed towards the edges: long digit runs, exponents, zeros.
-    static func randomNumber(_ generator: inout Generator) -> String {
+    static func randomNumber(_ generator: inout SplitMix) -> String {
         func digits(_ count: Int, leading: Bool) -> String {
             var text = ""
             for index in 0..<count {
@@ -471,7 +459,7 @@ struct JSONBytesDecoderTests {
             expectSame(Double.self, Array(text.utf8), same: { $0 == $1 && $0.sign == $1.sign })
             expectSame(Float.self, Array(text.utf8), same: { $0 == $1 && $0.sign == $1.sign })
         }
-        var generator = Generator(state: 11)
+        var generator = SplitMix(state: 11)
         var zeros = 0
         for _ in 0..<4000 {
             let text = Self.randomNumber(&generator)
@@ -510,7 +498,7 @@ struct JSONBytesDecoderTests {
             expectSame(String.self, json)
         }
         // Strings built from random scalars, written by the encoder, read back exactly.
-        var generator = Generator(state: 3)
+        var generator = SplitMix(state: 3)
         for _ in 0..<500 {
             let scalars = (0..<Int.random(in: 0...30, using: &generator)).compactMap { _ -> Unicode.Scalar? in
                 switch Int.random(in: 0..<4, using: &generator) {
@@ -534,7 +522,7 @@ struct JSONBytesDecoderTests {
 
     @Test("strings with random bytes: the same UTF-8 and escape checks as JSONDecoder")
     func randomStringBytes() {
-        var generator = Generator(state: 5)
+        var generator = SplitMix(state: 5)
         let pieces: [[UInt8]] = [[0x5C, 0x75], [0x5C], [0x5C, 0x6E], Array("d83d".utf8), Array("dc00".utf8), Array("D800".utf8),
                                  [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x8E, 0x89], [0xED, 0xA0, 0x80], [0xC0, 0x80],
                                  [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF], [0x01], [0x1F], [0x7F], [0x22], Array("ab".utf8)]
@@ -689,7 +677,7 @@ struct JSONBytesDecoderTests {
 
     @Test("randomly damaged events: both decoders fail, or both give the same value")
     func mutations() throws {
-        var generator = Generator(state: 2026)
+        var generator = SplitMix(state: 2026)
         let interesting: [UInt8] = Array(#"{}[]:,"\ -.eE0123456789tfnulr"#.utf8) + [0x00, 0x01, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xFF]
         var outcomes: [String: Int] = [:]
         for (name, original) in try Self.sampleEvents() {
@@ -741,7 +729,7 @@ struct JSONBytesDecoderTests {
 
     @Test("JSONValue.parse on the scanner gives JSONSerialization's value on events and damaged events, or both fail")
     func jsonValueParse() throws {
-        var generator = Generator(state: 77)
+        var generator = SplitMix(state: 77)
         var both = 0, neither = 0
         for (name, original) in try Self.sampleEvents() {
             #expect(try JSONValue.parse(original) == JSONValue.parseWithFoundation(original), "\(name)")

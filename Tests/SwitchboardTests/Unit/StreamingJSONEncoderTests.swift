@@ -26,21 +26,9 @@ struct StreamingJSONEncoderTests {
 
     @Test("every field of requests, replies and usage events is written as JSONEncoder writes it")
     func events() throws {
-        try roundTrip(ChatRequest.self, #"""
-            {"model":"small","messages":[{"role":"system","content":"Be \"brief\"\n\tand\\ kind/ \u0001 é 漢字 🎉"},{"role":"user","content":""}],
-             "max_tokens":16,"temperature":0.1,"stream":false,"metadata":{"b":"2","a":"1","z":""},
-             "retrieval":{"collection":"docs","top_k":5,"filter":{"lang":"en","year":{"gte":2020},"tags":["a",null,true,1.5,-3]}},
-             "top_p":1,"stop":["\n\n","END"],"cache":{"mode":"on","ttl_s":60}}
-            """#)
-        try roundTrip(Reply.self, #"""
-            {"request_id":"r-1","status":"error","api_version":"v2","error":{"code":"rate_limited","message":"slow down","retry_after_ms":1500},
-             "provider":"sim","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
-             "usage":{"input_tokens":3,"output_tokens":4,"cost_picousd":9223372036854775807,"cost_usd":"0.000001","cached_input_tokens":0},
-             "timings":{"gateway_ms":0.5,"a_ms":1e-7,"big_ms":12345678.25,"zero_ms":0,"neg_ms":-2},
-             "route":{"tier":"small","model":"m","reason":"rule:short","local_only":true},
-             "retrieval":{"collection":"docs","index_version":"v3","sources":[{"document_id":"d","chunk":2,"score":0.875,"title":"T"}]},
-             "cache":{"outcome":"semantic_hit","saved_cost_picousd":12,"similarity":0.9312}}
-            """#)
+        // The fully populated request and reply the decoder's tests use.
+        try roundTrip(ChatRequest.self, JSONBytesDecoderTests.fullRequest)
+        try roundTrip(Reply.self, JSONBytesDecoderTests.fullReply)
         try roundTrip(UsageEvent.self, #"""
             {"request_id":"r-2","tenant":"acme","key_id":"k1","status":"ok","error_code":"x","stage":"completer","provider":"p","model":"m",
              "input_tokens":1,"output_tokens":2,"cost_picousd":-5,"latency_ms":3.25,"provider_latency_ms":1.5,"timestamp_ms":1767225600000,
