@@ -49,8 +49,8 @@ public final class RedisClient: Sendable {
     /// server's message (`WRONGTYPE Operation against a key ...`).
     public func send(_ arguments: [RedisArgument], file: String = #fileID, line: UInt = #line) async throws(RedisError) -> RedisValue {
         let address = configuration.address
-        return try await perform(file: file, line: line) { connection throws(RedisError) in
-            let reply = try connection.command(arguments)
+        return try await perform([arguments], file: file, line: line) { _, replies throws(RedisError) in
+            let reply = replies[replies.startIndex]
             if case .error(let message) = reply {
                 throw RedisError(.server, message, address: address)
             }
@@ -67,9 +67,7 @@ public final class RedisClient: Sendable {
     /// `MULTI`/`EXEC` for atomicity.
     public func pipeline(_ commands: [[RedisArgument]], file: String = #fileID, line: UInt = #line) async throws(RedisError) -> [RedisValue] {
         if commands.isEmpty { return [] }
-        return try await perform(file: file, line: line) { connection throws(RedisError) in
-            try connection.pipeline(commands)
-        }
+        return try await perform(commands, file: file, line: line) { _, replies in Array(replies) }
     }
 
     /// Runs `script` with `EVALSHA`, loading it with `SCRIPT LOAD` first when its
@@ -82,6 +80,20 @@ public final class RedisClient: Sendable {
     ) async throws(RedisError) -> RedisValue {
         let address = configuration.address
         let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + args
+        if let sha = script.sha1 {
+            // The common case: the script is loaded, so EVALSHA can share a round trip.
+            return try await perform([["EVALSHA", RedisArgument(sha)] + tail], file: file, line: line) { connection, replies throws(RedisError) in
+                var reply = replies[replies.startIndex]
+                if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+                    let reloaded = try Self.load(script, on: connection, address: address)
+                    reply = try connection.command(["EVALSHA", RedisArgument(reloaded)] + tail)
+                }
+                if case .error(let message) = reply {
+                    throw RedisError(.server, message, address: address)
+                }
+                return reply
+            }
+        }
         return try await perform(file: file, line: line) { connection throws(RedisError) in
             // `??` would erase the typed error (its autoclosure rethrows `any Error`).
             let sha: String
@@ -108,12 +120,28 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Counters since the client started, to see how well commands share round trips.
+    public struct Statistics: Sendable, Equatable {
+        /// Round trips that carried queued callers' commands (script loads and retries aside).
+        public var roundTrips: Int
+        /// Commands those round trips carried.
+        public var commands: Int
+        /// Calls waiting for a connection right now.
+        public var waiting: Int
+    }
+
+    /// Round trips and the commands they carried so far, and the calls waiting now.
+    public var statistics: Statistics {
+        Statistics(roundTrips: queue.roundTrips.load(ordering: .relaxed), commands: queue.commandsSent.load(ordering: .relaxed),
+                   waiting: queue.waitingCount)
+    }
+
     /// Stops the client: commands still queued fail with ``RedisError/Code/closed``,
     /// new calls fail the same way, and each worker closes its connection and exits
     /// after finishing the command it is running (bounded by the command timeout).
     /// Does not block. Idempotent; also called on deinit.
     public func shutdown() {
-        let pending = queue.close(workers: workerCount)
+        let pending = queue.close()
         for job in pending {
             job.fail(RedisError(.closed, "client shut down before the command was sent", address: configuration.address))
         }
@@ -124,18 +152,51 @@ public final class RedisClient: Sendable {
 
     // MARK: - Internals
 
-    /// Queues `body` for a worker thread and suspends until it has run.
-    ///
-    /// The continuation carries a `Result` because continuations cannot throw a
-    /// typed error; it is checked (not unsafe) since the thread hop dwarfs its cost
-    /// and a double resume would then trap instead of corrupting memory.
-    ///
-    /// Cancellation removes a job that is still queued (it throws `.cancelled`); a
-    /// job already running completes, bounded by the command timeout, because
-    /// hiredis cannot abort a blocking call.
+    /// Queues `body` to run alone on a worker's connection and suspends until it has run.
     private func perform<T: Sendable>(
         file: String, line: UInt,
         _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> T
+    ) async throws(RedisError) -> T {
+        try await submit(file: file, line: line) { resume in
+            .exclusive { worker in resume(worker.withConnection(body)) }
+        }
+    }
+
+    /// Queues `commands` and suspends until `finish` has turned their replies into the result.
+    /// Unless a command blocks, the worker may send them in one round trip with other callers'.
+    /// Empty commands are rejected here, before they could fail someone else's batch.
+    private func perform<T: Sendable>(
+        _ commands: [[RedisArgument]], file: String, line: UInt,
+        finish: @escaping @Sendable (RedisConnection, ArraySlice<RedisValue>) throws(RedisError) -> T
+    ) async throws(RedisError) -> T {
+        guard commands.allSatisfy({ !$0.isEmpty }) else {
+            throw RedisError(.protocolError, "empty command", address: configuration.address).located(file: file, line: line)
+        }
+        let batchable = !commands.contains(where: Self.blocks)
+        return try await submit(file: file, line: line) { resume in
+            .commands(commands, batchable: batchable) { connection, replies in
+                do throws(RedisError) {
+                    resume(.success(try finish(connection, replies)))
+                } catch {
+                    resume(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Queues the job `work` builds around its completion and suspends until a worker (or a
+    /// cancellation, or the shutdown) completes it.
+    ///
+    /// The continuation carries a `Result` because continuations cannot throw a typed error;
+    /// it is checked (not unsafe) since the thread hop dwarfs its cost and a double resume
+    /// would then trap instead of corrupting memory.
+    ///
+    /// Cancellation removes a job that is still queued (it throws `.cancelled`); a job already
+    /// running completes, bounded by the command timeout, because hiredis cannot abort a
+    /// blocking call.
+    private func submit<T: Sendable>(
+        file: String, line: UInt,
+        _ work: (@escaping @Sendable (Result<T, RedisError>) -> Void) -> RedisJob.Work
     ) async throws(RedisError) -> T {
         let id = queue.makeJobID()
         let queue = self.queue
@@ -148,7 +209,7 @@ public final class RedisClient: Sendable {
                 }
                 let job = RedisJob(
                     id: id,
-                    run: { worker in continuation.resume(returning: worker.withConnection(body)) },
+                    work: work { continuation.resume(returning: $0) },
                     fail: { error in continuation.resume(returning: .failure(error)) }
                 )
                 if let rejection = queue.submit(job) {
@@ -159,6 +220,19 @@ public final class RedisClient: Sendable {
             queue.cancel(id: id)?.fail(RedisError(.cancelled, "cancelled while waiting for a connection", address: address))
         }
         return try result.mapError { $0.located(file: file, line: line) }.get()
+    }
+
+    /// Commands that can make the server wait before replying; each gets a round trip of its
+    /// own so that it never delays another caller's command.
+    private static let blockingCommands: Set<String> = [
+        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
+        "WAIT", "WAITAOF", "XREAD", "XREADGROUP", "DEBUG", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR",
+    ]
+
+    private static func blocks(_ command: [RedisArgument]) -> Bool {
+        guard let name = command.first, name.bytes.count <= 10,
+              let first = name.bytes.first, "BWXDSPMbwxdspm".utf8.contains(first) else { return false }
+        return blockingCommands.contains(name.description.uppercased())
     }
 
     private static func load(_ script: RedisScript, on connection: RedisConnection, address: String) throws(RedisError) -> String {

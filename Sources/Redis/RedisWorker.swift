@@ -41,11 +41,42 @@ final class RedisWorker {
 
     private func serve() {
         logger.trace("redis worker started", metadata: ["redis.worker": "\(index)"])
-        while let job = queue.next() {
-            job.run(self)
+        while let batch = queue.next(maxCommands: Self.maxCommandsPerRoundTrip) {
+            if batch.count == 1, case .exclusive(let run) = batch[0].work {
+                run(self)
+            } else {
+                send(batch)
+            }
         }
         connection = nil // frees the hiredis context on this, its owning, thread
         logger.debug("redis worker stopped", metadata: ["redis.worker": "\(index)"])
+    }
+
+    /// The most commands one round trip carries when queued jobs are sent together.
+    static let maxCommandsPerRoundTrip = 128
+
+    /// Writes the commands of every job in `batch` in one go, reads all the replies, then hands
+    /// each job its own. A transport failure fails every job of the batch: no reply was handed
+    /// out yet, and some commands may have run (as with any lost connection).
+    private func send(_ batch: [RedisJob]) {
+        var commands: [[RedisArgument]] = []
+        for job in batch {
+            if case .commands(let own, _, _) = job.work { commands.append(contentsOf: own) }
+        }
+        let outcome = withConnection { connection throws(RedisError) in
+            let replies = try connection.pipeline(commands)
+            queue.roundTrips.add(1, ordering: .relaxed)
+            queue.commandsSent.add(commands.count, ordering: .relaxed)
+            var start = replies.startIndex
+            for job in batch {
+                guard case .commands(let own, _, let finish) = job.work else { continue }
+                finish(connection, replies[start..<start + own.count])
+                start += own.count
+            }
+        }
+        if case .failure(let error) = outcome {
+            for job in batch { job.fail(error) }
+        }
     }
 
     /// Runs `body` with a live connection, opening one if needed, and discards the

@@ -27,6 +27,47 @@ struct RedisConcurrencyTests {
         }
     }
 
+    @Test("commands queued behind a busy connection share one round trip and keep their own replies")
+    func automaticPipelining() async throws {
+        let client = TestRedis.client { $0.poolSize = 1 }
+        let pusher = TestRedis.client()
+        defer {
+            client.shutdown()
+            pusher.shutdown()
+        }
+        try await TestRedis.withKeys(101, on: pusher) { keys in
+            let (list, keys) = (RedisArgument(keys[0]), Array(keys.dropFirst()))
+            _ = try await pusher.pipeline(keys.enumerated().map { ["SET", RedisArgument($1), RedisArgument("v\($0)")] })
+            // A BLPOP on an empty list holds the only connection (a blocking command travels
+            // alone) until the list gets an element.
+            async let popped = client.send(["BLPOP", list, 30])
+            try await Task.sleep(for: .milliseconds(100))
+            let gets = Task {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (index, key) in keys.enumerated() {
+                        group.addTask {
+                            try await client.send(["GET", RedisArgument(key)]) == .bulk(Array("v\(index)".utf8)) ? 0 : 1
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while client.statistics.waiting < 100 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let before = client.statistics
+            #expect(before.waiting == 100)
+            _ = try await pusher.send(["RPUSH", list, "go"])
+            #expect(try await popped == .array([.bulk(list.bytes), .bulk(Array("go".utf8))]))
+            #expect(try await gets.value == 0)
+            let after = client.statistics
+            // The BLPOP's round trip, then one for all 100 GETs.
+            #expect(after.commands - before.commands == 101)
+            #expect(after.roundTrips - before.roundTrips == 2)
+        }
+    }
+
     @Test("a full queue fails fast with .overloaded instead of waiting")
     func boundedQueue() async throws {
         let client = TestRedis.client {

@@ -41,6 +41,29 @@ struct RedisScriptTests {
         #expect(try await client.send(["SCRIPT", "EXISTS", RedisArgument(sha)]) == .array([.integer(1)]))
     }
 
+    @Test("a server error and a script reload inside a shared round trip reach only their own callers")
+    func errorsStayWithTheirCaller() async throws {
+        let client = TestRedis.client { $0.poolSize = 1 }
+        defer { client.shutdown() }
+        let script = RedisScript("return ARGV[1]")
+        #expect(try await client.eval(script, keys: [], args: ["loaded"]) == .bulk(Array("loaded".utf8)))
+        try await TestRedis.withKeys(1, on: client) { keys in
+            let key = RedisArgument(keys[0])
+            _ = try await client.send(["SET", key, "text"])
+            _ = try await client.send(["SCRIPT", "FLUSH"])
+            // Holds the only connection while the three calls below queue up behind it.
+            async let sleeper = client.send(["BLPOP", RedisArgument(TestRedis.key()), "0.3"])
+            try await Task.sleep(for: .milliseconds(100))
+            async let wrongType = client.sendExpectingError(["LPUSH", key, "x"])
+            async let evaluated = client.eval(script, keys: [], args: ["again"])
+            async let read = client.send(["GET", key])
+            #expect(await wrongType?.code == .server)
+            #expect(try await evaluated == .bulk(Array("again".utf8)))
+            #expect(try await read == .bulk(Array("text".utf8)))
+            #expect(try await sleeper == .null)
+        }
+    }
+
     @Test("load() preloads a script and reports the server's SHA-1")
     func preload() async throws {
         let script = RedisScript("return 7")

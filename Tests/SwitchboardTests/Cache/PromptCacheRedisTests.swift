@@ -17,7 +17,7 @@ struct PromptCacheRedisTests {
 
     static func redis(url: String = PipelineHarness.redisURL) async throws -> RedisClient {
         var configuration = try #require(RedisConfiguration(url: url))
-        configuration.commandTimeout = .milliseconds(500)
+        configuration.commandTimeout = .seconds(5) // generous: the suites run in parallel on a small machine
         return RedisClient(configuration: configuration, logger: logger)
     }
 

@@ -10,7 +10,9 @@ import Testing
 struct RateLimiterTests {
     static func client() async throws -> RedisClient {
         let url = PipelineHarness.redisURL
-        let config = try #require(RedisConfiguration(url: url))
+        var config = try #require(RedisConfiguration(url: url))
+        // Generous: the suites run in parallel on a small machine; only timeout tests time out.
+        config.commandTimeout = .seconds(5)
         let client = RedisClient(configuration: config)
         try await client.connect()
         return client

@@ -22,7 +22,7 @@ struct SharedLimitProcessTests {
           consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
           producer_properties: {linger.ms: "1", compression.type: lz4}
           group_prefix: shared-\(id)
-        redis: {url: "\(PipelineHarness.redisURL)", key_prefix: "shared-\(id)"}
+        redis: {url: "\(PipelineHarness.redisURL)", key_prefix: "shared-\(id)", command_timeout_ms: 5000}
         topics: {requests: shared.\(id).requests, route: shared.\(id).route, complete: shared.\(id).complete, results: shared.\(id).results, usage: shared.\(id).usage, dead_letter: shared.\(id).dlq}
         tenants:
           - id: shared
@@ -69,8 +69,11 @@ struct SharedLimitProcessTests {
         }
         let harness = try await PipelineHarness.readerOnly(runtime: runtime, logger: logger)
         // Without semantic routes each gateway routes in its own process and forwards to the completer's topic.
-        let forwarded = try await harness.readAll(topics.complete, atLeast: limit, settle: .seconds(2))
-        let rejected = try await harness.readAll(topics.results, atLeast: count - limit, settle: .milliseconds(500))
+        // Delivery is at least once: a rebalance while the processes settle can replay a record,
+        // so both reads count distinct request ids, not records.
+        let forwarded = try await harness.readAll(topics.complete, atLeast: limit, settle: .seconds(2), distinct: { $0.header(CEHeader.id) })
+        let rejected = try await harness.readAll(topics.results, atLeast: count - limit, settle: .milliseconds(500),
+                                                 distinct: { $0.decoded(Reply.self)?.requestID })
         var consumedBy: [Int] = []
         for port in ports {
             let metrics = try await HTTPClientBox.shared.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/metrics")).bodyText

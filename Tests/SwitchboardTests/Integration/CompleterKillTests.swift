@@ -26,7 +26,7 @@ struct CompleterKillTests {
           consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
           producer_properties: {linger.ms: "1", compression.type: lz4}
           group_prefix: kill-\(id)
-        redis: {url: "\(PipelineHarness.redisURL)"}
+        redis: {url: "\(PipelineHarness.redisURL)", command_timeout_ms: 5000}
         topics: {requests: kill.\(id).requests, route: kill.\(id).route, complete: kill.\(id).complete, results: kill.\(id).results, usage: kill.\(id).usage, dead_letter: kill.\(id).dlq}
         providers:
           - {name: sim, base_url: "http://127.0.0.1:\(simPort)", timeout_ms: 30000}

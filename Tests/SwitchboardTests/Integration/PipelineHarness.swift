@@ -109,7 +109,7 @@ struct PipelineHarness {
         \(tenantExtra.isEmpty ? "" : "    " + tenantExtra)
           - id: globex
             keys: [{id: globex-key, sha256: \(KeyStore.hash(secondKey))}]
-        redis: {url: "\(redisURL)", key_prefix: "test-\(id)"}
+        redis: {url: "\(redisURL)", key_prefix: "test-\(id)", command_timeout_ms: 5000}
         providers:
         \(providers ?? "  - {name: sim, kind: openai-compatible, base_url: \"$SIM\", timeout_ms: 15000, connect_timeout_ms: 2000}")
         models:
@@ -214,8 +214,9 @@ struct PipelineHarness {
 
     /// Reads `topic` from the beginning until `count` records arrived, then `settle` longer
     /// to catch duplicates; fails after `timeout`.
-    func readAll(_ topic: String, atLeast count: Int, settle: Duration = .seconds(1), timeout: Duration = .seconds(60)) async throws -> [KafkaRecord] {
-        try await Self.readAll(topic, runtime: runtime, logger: logger, atLeast: count, settle: settle, timeout: timeout)
+    func readAll(_ topic: String, atLeast count: Int, settle: Duration = .seconds(1), timeout: Duration = .seconds(60),
+                 distinct: (@Sendable (KafkaRecord) -> String?)? = nil) async throws -> [KafkaRecord] {
+        try await Self.readAll(topic, runtime: runtime, logger: logger, atLeast: count, settle: settle, timeout: timeout, distinct: distinct)
     }
 
     /// Reads `topic` from the beginning until `count` records arrived (or `count` distinct

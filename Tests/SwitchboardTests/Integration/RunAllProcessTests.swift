@@ -37,7 +37,7 @@ struct RunAllProcessTests {
           consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
           producer_properties: {linger.ms: "1", compression.type: lz4}
           group_prefix: runall-\(id)
-        redis: {url: "\(ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379")"}
+        redis: {url: "\(ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379")", command_timeout_ms: 5000}
         metrics: {port: \(metricsPort)}
         topics: {requests: runall.\(id).requests, route: runall.\(id).route, retrieve: runall.\(id).retrieve, complete: runall.\(id).complete, results: runall.\(id).results, usage: runall.\(id).usage, dead_letter: runall.\(id).dlq}
         tenants:
