@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "ProviderSimulator", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // hnswlib (header-only C++, Debian's libhnswlib-dev) behind a small C API for the embedded store.
         .target(name: "CHnswlib"),

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// A simulated LLM provider speaking OpenAI's and Anthropic's HTTP APIs, for tests, load
@@ -62,8 +63,24 @@ public struct ProviderSimulator: Sendable {
                 lifecycle.running(port: port)
             },
             logger: logger)
-        try await application.run()
+        // Cancelling the caller shuts the server down gracefully (it stops listening and closes
+        // its idle connections) instead of cancelling it, which the server reports as an error.
+        // A connection still busy after `Self.drainBound` is cut.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task {
+                await group.triggerGracefulShutdown()
+                try? await Task.sleep(for: Self.drainBound)
+                serving.cancel()
+            }
+        }
     }
+
+    /// How long a graceful stop waits for busy connections (a slow stream) before cutting them.
+    static let drainBound: Duration = .seconds(2)
 
     /// The port the server listens on, once it does; waits until then. With port 0 in the
     /// configuration this is the port the system picked.
