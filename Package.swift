@@ -34,7 +34,11 @@ let package = Package(
             "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Byte-level JSON: the scanner and decoder, and the streaming encoder, shared by the
+        // events and the provider simulator.
+        .target(name: "JSONCoding"),
         .target(name: "ProviderSimulator", dependencies: [
+            "JSONCoding",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -53,6 +57,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Switchboard", dependencies: [
+            "JSONCoding",
             "Kafka",
             "Redis",
             "HTTPClient",
@@ -83,7 +88,7 @@ let package = Package(
         .testTarget(name: "VectorStoresTests", dependencies: ["VectorStores"]),
         // The HTTP client and the provider simulator are tested against each other, over loopback.
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "ProviderSimulator"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings", "VectorStores"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "JSONCoding", "Kafka", "Redis", "ProviderSimulator", "HTTPClient", "Embeddings", "VectorStores"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -29,7 +29,7 @@ struct AnthropicRoutes: Sendable {
     }
 
     private func message(_ body: ByteBuffer, seed: UInt64) throws -> SimulationEngine.Answer {
-        let request = try simulatorDecoder.decode(AnthropicWire.MessagesRequest.self, from: Data(body.readableBytesView))
+        let request = try decodeJSON(AnthropicWire.MessagesRequest.self, from: body)
         guard !request.messages.isEmpty else {
             throw SimulatorRequestError(status: 400, message: "messages: at least one message is required")
         }

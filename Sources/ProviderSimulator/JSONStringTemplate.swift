@@ -1,9 +1,10 @@
+import JSONCoding
 import Foundation
 import Hummingbird
 
 /// An encoded JSON value with one string field left open.
 ///
-/// Streamed events differ only in their text, and running `JSONEncoder` once per event cost
+/// Streamed events differ only in their text, and running an encoder once per event cost
 /// more than everything else in a stream; a template encodes once and splices each text in.
 struct JSONStringTemplate: Sendable {
     private let prefix: [UInt8]
@@ -14,8 +15,8 @@ struct JSONStringTemplate: Sendable {
 
     /// - Parameter value: a value whose open string field is set to ``placeholder``.
     init(_ value: some Encodable) throws {
-        let encoded = Array(try simulatorEncoder.encode(value))
-        let marker = Array(try simulatorEncoder.encode(Self.placeholder))
+        let encoded = try StreamingJSONEncoder.encode(value)
+        let marker = try StreamingJSONEncoder.encode(Self.placeholder)
         guard let start = Self.firstRange(of: marker, in: encoded) else {
             throw SimulatorRequestError(status: 500, message: "template placeholder not found")
         }

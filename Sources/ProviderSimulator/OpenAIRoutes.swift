@@ -54,7 +54,7 @@ struct OpenAIRoutes: Sendable {
     }
 
     private func chatCompletion(_ body: ByteBuffer, seed: UInt64) throws -> SimulationEngine.Answer {
-        let chat = try simulatorDecoder.decode(OpenAIWire.ChatRequest.self, from: Data(body.readableBytesView))
+        let chat = try decodeJSON(OpenAIWire.ChatRequest.self, from: body)
         guard !chat.messages.isEmpty else {
             throw SimulatorRequestError(status: 400, message: "'messages' must contain at least one message")
         }
@@ -96,7 +96,7 @@ struct OpenAIRoutes: Sendable {
     }
 
     private func embeddings(_ body: ByteBuffer, seed: UInt64) throws -> SimulationEngine.Answer {
-        let request = try simulatorDecoder.decode(OpenAIWire.EmbeddingRequest.self, from: Data(body.readableBytesView))
+        let request = try decodeJSON(OpenAIWire.EmbeddingRequest.self, from: body)
         let dimension = request.dimensions ?? engine.configuration.embeddingDimension
         guard (1...16384).contains(dimension) else {
             throw SimulatorRequestError(status: 400, message: "'dimensions' must be in 1...16384")

@@ -1,3 +1,4 @@
+import JSONCoding
 import Foundation
 
 /// `switchboard bench codec`: the JSON work one request costs, operation by operation, on

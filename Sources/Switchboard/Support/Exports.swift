@@ -1,1 +1,2 @@
+@_exported import JSONCoding
 import Kafka

@@ -1,3 +1,4 @@
+@testable import JSONCoding
 import Foundation
 import Testing
 @testable import Switchboard

@@ -20,7 +20,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// The same through Foundation's `JSONSerialization` (its `NSNumber`s told apart: booleans
     /// carry the `c` type encoding). Kept to compare against (`bench codec`, tests).
-    static func parseWithFoundation(_ bytes: [UInt8]) throws -> JSONValue {
+    package static func parseWithFoundation(_ bytes: [UInt8]) throws -> JSONValue {
         let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         return try JSONValue(foundation: object)
     }

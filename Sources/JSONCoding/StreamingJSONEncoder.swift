@@ -180,10 +180,10 @@ final class JSONByteWriter {
 }
 
 /// JSON string literals.
-enum JSONText {
+package enum JSONText {
     /// Appends `value` as a JSON string: quote, backslash and control characters escaped
     /// (RFC 8259), everything else as its UTF-8 bytes; runs without escapes are copied whole.
-    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+    package static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
