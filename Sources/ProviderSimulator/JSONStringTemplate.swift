@@ -1,6 +1,6 @@
-import JSONCoding
 import Foundation
 import Hummingbird
+import JSONCoding
 
 /// An encoded JSON value with one string field left open.
 ///

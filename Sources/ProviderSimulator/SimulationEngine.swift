@@ -1,6 +1,6 @@
-import JSONCoding
 import Foundation
 import Hummingbird
+import JSONCoding
 
 /// The part of every simulated route that is not the API itself: counting, authentication,
 /// fault injection, latency, and writing the answer as JSON or as server-sent events.

@@ -69,6 +69,7 @@ final class RedisWorker {
             queue.commandsSent.add(commands.count, ordering: .relaxed)
             var start = replies.startIndex
             for job in batch {
+                // `RedisJobQueue.next` puts only command jobs in a batch of more than one.
                 guard case .commands(let own, _, let finish) = job.work else { continue }
                 finish(connection, replies[start..<start + own.count])
                 start += own.count

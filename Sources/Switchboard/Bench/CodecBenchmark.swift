@@ -1,5 +1,5 @@
-import JSONCoding
 import Foundation
+import JSONCoding
 
 /// `switchboard bench codec`: the JSON work one request costs, operation by operation, on
 /// events shaped like the pipeline's own (a request, the completer's task, its reply and usage

@@ -1,5 +1,5 @@
-import JSONCoding
 import Foundation
+import JSONCoding
 import Kafka
 
 /// Header names of the CloudEvents 1.0 Kafka binding (binary mode) and Switchboard's extensions.

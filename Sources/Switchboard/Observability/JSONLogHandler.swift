@@ -1,5 +1,5 @@
-import JSONCoding
 import Foundation
+import JSONCoding
 import Logging
 
 /// Writes one JSON object per line to standard error: time, level, logger, message and

@@ -1,6 +1,6 @@
-import JSONCoding
 import Foundation
 import Hummingbird
+import JSONCoding
 import Kafka
 import Logging
 

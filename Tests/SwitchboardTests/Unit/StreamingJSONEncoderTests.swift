@@ -1,7 +1,7 @@
-@testable import JSONCoding
 import Foundation
-import Testing
+@testable import JSONCoding
 @testable import Switchboard
+import Testing
 
 /// The events' encoder writes the document Foundation's `JSONEncoder` writes.
 @Suite("Streaming JSON encoder")
