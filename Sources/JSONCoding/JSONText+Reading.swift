@@ -111,20 +111,7 @@ enum JSONNumberText {
                 index += 1
             }
         }
-        if index < text.count, text[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            var exponentNegative = false
-            if index < text.count, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
-                exponentNegative = text[index] == UInt8(ascii: "-")
-                index += 1
-            }
-            var value = 0
-            while index < text.count, JSONText.isDigit(text[index]) {
-                if value < 100_000 { value = value * 10 + Int(text[index] &- UInt8(ascii: "0")) }
-                index += 1
-            }
-            exponent += exponentNegative ? -value : value
-        }
+        exponent += exponentPart(text, from: &index)
         if significand == 0 { return negative ? -0.0 : 0.0 }
         // Clinger's fast path: both operands are exact doubles, so one rounding gives the
         // correctly rounded result.
@@ -140,6 +127,24 @@ enum JSONNumberText {
 
     /// The value as `T`, nil when it is not representable: `JSONDecoder`'s check that the number
     /// neither overflows to infinity nor underflows to zero from non-zero digits.
+    /// The value of an `e`/`E` exponent starting at `index` (0 when there is none), moving
+    /// `index` past it. Its magnitude is capped at 100,000: far beyond any finite `Double`.
+    private static func exponentPart(_ text: UnsafeBufferPointer<UInt8>, from index: inout Int) -> Int {
+        guard index < text.count, text[index] | 0x20 == UInt8(ascii: "e") else { return 0 }
+        index += 1
+        var negative = false
+        if index < text.count, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
+            negative = text[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var value = 0
+        while index < text.count, JSONText.isDigit(text[index]) {
+            if value < 100_000 { value = value * 10 + Int(text[index] &- UInt8(ascii: "0")) }
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
     static func floatingPoint<T: BinaryFloatingPoint>(_ text: UnsafeBufferPointer<UInt8>, as type: T.Type) -> T? {
         let value: T
         if T.self == Double.self {
@@ -215,20 +220,7 @@ enum JSONNumberText {
                 index += 1
             }
         }
-        if index < text.count, text[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            var exponentNegative = false
-            if index < text.count, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
-                exponentNegative = text[index] == UInt8(ascii: "-")
-                index += 1
-            }
-            var value = 0
-            while index < text.count, JSONText.isDigit(text[index]) {
-                if value < 100_000 { value = value * 10 + Int(text[index] &- UInt8(ascii: "0")) }
-                index += 1
-            }
-            exponent += exponentNegative ? -value : value
-        }
+        exponent += exponentPart(text, from: &index)
         while significand != 0, significand % 10 == 0 {
             significand /= 10
             exponent += 1

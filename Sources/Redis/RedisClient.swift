@@ -80,25 +80,13 @@ public final class RedisClient: Sendable {
     ) async throws(RedisError) -> RedisValue {
         let address = configuration.address
         let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + args
-        if let sha = script.sha1 {
-            // The common case: the script is loaded, so EVALSHA can share a round trip.
-            return try await perform([["EVALSHA", RedisArgument(sha)] + tail], file: file, line: line) { connection, replies throws(RedisError) in
-                var reply = replies[replies.startIndex]
-                if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-                    let reloaded = try Self.load(script, on: connection, address: address)
-                    reply = try connection.command(["EVALSHA", RedisArgument(reloaded)] + tail)
-                }
-                if case .error(let message) = reply {
-                    throw RedisError(.server, message, address: address)
-                }
-                return reply
-            }
-        }
-        return try await perform(file: file, line: line) { connection throws(RedisError) in
-            // `??` would erase the typed error (its autoclosure rethrows `any Error`).
-            let sha: String
-            if let cached = script.sha1 { sha = cached } else { sha = try Self.load(script, on: connection, address: address) }
-            var reply = try connection.command(["EVALSHA", RedisArgument(sha)] + tail)
+        // `??` would erase the typed error (its autoclosure rethrows `any Error`).
+        let sha: String
+        if let cached = script.sha1 { sha = cached } else { sha = try await load(script, file: file, line: line) }
+        // EVALSHA can share a round trip with other callers' commands; a NOSCRIPT reply (after
+        // `SCRIPT FLUSH` or a restart) reloads the script on the same connection and retries.
+        return try await perform([["EVALSHA", RedisArgument(sha)] + tail], file: file, line: line) { connection, replies throws(RedisError) in
+            var reply = replies[replies.startIndex]
             if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
                 let reloaded = try Self.load(script, on: connection, address: address)
                 reply = try connection.command(["EVALSHA", RedisArgument(reloaded)] + tail)
@@ -222,17 +210,16 @@ public final class RedisClient: Sendable {
         return try result.mapError { $0.located(file: file, line: line) }.get()
     }
 
-    /// Commands that can make the server wait before replying; each gets a round trip of its
-    /// own so that it never delays another caller's command.
-    private static let blockingCommands: Set<String> = [
+    /// Commands that can make the server wait before replying, upper-case; each gets a round
+    /// trip of its own so that it never delays another caller's command.
+    private static let blockingCommands: Set<[UInt8]> = Set([
         "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
         "WAIT", "WAITAOF", "XREAD", "XREADGROUP", "DEBUG", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR",
-    ]
+    ].map { Array($0.utf8) })
 
     private static func blocks(_ command: [RedisArgument]) -> Bool {
-        guard let name = command.first, name.bytes.count <= 10,
-              let first = name.bytes.first, "BWXDSPMbwxdspm".utf8.contains(first) else { return false }
-        return blockingCommands.contains(name.description.uppercased())
+        guard let name = command.first?.bytes, name.count <= 10 else { return false }
+        return blockingCommands.contains(name.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 })
     }
 
     private static func load(_ script: RedisScript, on connection: RedisConnection, address: String) throws(RedisError) -> String {

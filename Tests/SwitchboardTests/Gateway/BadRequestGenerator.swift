@@ -1,4 +1,5 @@
 import Foundation
+@testable import ProviderSimulator
 import Switchboard
 
 /// Generates requests that are wrong by construction, deterministically from a seed, so a
@@ -14,11 +15,11 @@ struct BadRequestGenerator {
         var type = "llm.request.v1"
     }
 
-    var rng: SplitMix
+    var rng: SplitMix64
     let key: String
 
     init(seed: UInt64, key: String) {
-        rng = SplitMix(state: seed)
+        rng = SplitMix64(seed: seed)
         self.key = key
     }
 

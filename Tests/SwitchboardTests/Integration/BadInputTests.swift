@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+@testable import ProviderSimulator
 import Switchboard
 import Testing
 
@@ -18,7 +19,7 @@ struct BadInputTests {
 
     func cases(_ pipeline: PipelineHarness) -> [Case] {
         let topic = pipeline.config.topics.requests
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(seed: 42)
         func record(_ value: [UInt8]?, id: String?, auth: Bool = true, extra: [KafkaHeader] = []) -> KafkaOutgoingRecord {
             var headers = [KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_type", "llm.request.v1")] + extra
             if let id { headers.append(KafkaHeader(CEHeader.id, id)) }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JSONCoding
+@testable import ProviderSimulator
 @testable import Switchboard
 import Testing
 
@@ -46,7 +47,7 @@ extension JSONBytesDecoderTests {
 
     @Test("integers match JSONDecoder on random number texts")
     func randomIntegers() {
-        var generator = SplitMix(state: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<3000 {
             let bytes = Array(Self.randomNumber(&generator).utf8)
             expectSame(Int.self, bytes, same: ==)
@@ -58,7 +59,7 @@ extension JSONBytesDecoderTests {
     }
 
     /// A valid JSON number, skewed towards the edges: long digit runs, exponents, zeros.
-    static func randomNumber(_ generator: inout SplitMix) -> String {
+    static func randomNumber(_ generator: inout SplitMix64) -> String {
         func digits(_ count: Int, leading: Bool) -> String {
             var text = ""
             for index in 0..<count {
@@ -125,7 +126,7 @@ extension JSONBytesDecoderTests {
             expectSame(Double.self, Array(text.utf8), same: { $0 == $1 && $0.sign == $1.sign })
             expectSame(Float.self, Array(text.utf8), same: { $0 == $1 && $0.sign == $1.sign })
         }
-        var generator = SplitMix(state: 11)
+        var generator = SplitMix64(seed: 11)
         var zeros = 0
         for _ in 0..<4000 {
             let text = Self.randomNumber(&generator)
@@ -164,7 +165,7 @@ extension JSONBytesDecoderTests {
             expectSame(String.self, json)
         }
         // Strings built from random scalars, written by the encoder, read back exactly.
-        var generator = SplitMix(state: 3)
+        var generator = SplitMix64(seed: 3)
         for _ in 0..<500 {
             let scalars = (0..<Int.random(in: 0...30, using: &generator)).compactMap { _ -> Unicode.Scalar? in
                 switch Int.random(in: 0..<4, using: &generator) {
@@ -188,7 +189,7 @@ extension JSONBytesDecoderTests {
 
     @Test("strings with random bytes: the same UTF-8 and escape checks as JSONDecoder")
     func randomStringBytes() {
-        var generator = SplitMix(state: 5)
+        var generator = SplitMix64(seed: 5)
         let pieces: [[UInt8]] = [[0x5C, 0x75], [0x5C], [0x5C, 0x6E], Array("d83d".utf8), Array("dc00".utf8), Array("D800".utf8),
                                  [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x8E, 0x89], [0xED, 0xA0, 0x80], [0xC0, 0x80],
                                  [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF], [0x01], [0x1F], [0x7F], [0x22], Array("ab".utf8)]

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JSONCoding
+@testable import ProviderSimulator
 @testable import Switchboard
 import Testing
 
@@ -462,7 +463,7 @@ struct JSONBytesDecoderTests {
 
     @Test("randomly damaged events: both decoders fail, or both give the same value")
     func mutations() throws {
-        var generator = SplitMix(state: 2026)
+        var generator = SplitMix64(seed: 2026)
         let interesting: [UInt8] = Array(#"{}[]:,"\ -.eE0123456789tfnulr"#.utf8) + [0x00, 0x01, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xFF]
         var outcomes: [String: Int] = [:]
         for (name, original) in try Self.sampleEvents() {
@@ -514,7 +515,7 @@ struct JSONBytesDecoderTests {
 
     @Test("JSONValue.parse on the scanner gives JSONSerialization's value on events and damaged events, or both fail")
     func jsonValueParse() throws {
-        var generator = SplitMix(state: 77)
+        var generator = SplitMix64(seed: 77)
         var both = 0, neither = 0
         for (name, original) in try Self.sampleEvents() {
             #expect(try JSONValue.parse(original) == JSONValue.parseWithFoundation(original), "\(name)")
