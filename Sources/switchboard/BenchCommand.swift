@@ -79,7 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Ingress: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "OpenAI-style HTTP calls through `serve` and `run all` (child processes) in front of an instant simulator.")
+            abstract: "OpenAI-style HTTP calls through `serve` and `run completer,settlement` (child processes) in front of an instant simulator.")
 
         @Option(name: .long, help: "Calls at full speed (and at most 10 s worth at --rate).")
         var count: Int = 20_000
@@ -96,13 +96,17 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Partitions of each topic of the run, created on the dev broker (0: the broker's auto-creation, 4 on the dev broker).")
         var partitions: Int = 16
 
+        @Flag(name: .long, help: "Send the calls through the requests topic to `run gateway,completer` instead of admitting them in `serve`.")
+        var gatewayStage = false
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: .error) }
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            let benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
+            var benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
                                              concurrency: concurrency, limits: limits, partitions: partitions, logger: Logger(label: "switchboard.bench"))
+            benchmark.gatewayStage = gatewayStage
             try await benchmark.run()
         }
     }

@@ -30,8 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
         serve.port = port
         if let instance { serve.instance = instance }
         serve.timeout = .milliseconds(Int(timeout * 1000))
-        let runtime = SwitchboardRuntime(config: try options.load(), catalog: TopicCatalog(contracts: []),
-                                         logger: Logger(label: "switchboard.ingress"))
+        let config = try options.load()
+        // The gateway stage run here validates against the request contracts of topics/.
+        let catalog = config.gateway.admitAtIngress ? try options.loadCatalog() : TopicCatalog(contracts: [])
+        let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: Logger(label: "switchboard.ingress"))
         try await runtime.serve(serve)
     }
 }

@@ -42,13 +42,13 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// `switchboard run gateway|router|retriever|completer|embedder|all`, or several stages
-/// separated by commas (`run gateway,completer`).
+/// `switchboard run gateway|router|retriever|completer|embedder|settlement|all`, or several
+/// stages separated by commas (`run gateway,completer`).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run pipeline stages until SIGTERM (all = every stage in one process).")
 
-    @Argument(help: "gateway, router, retriever, completer, embedder, all, or a comma-separated list (gateway,completer)")
+    @Argument(help: "gateway, router, retriever, completer, embedder, settlement (included with gateway), all, or a comma-separated list (gateway,completer)")
     var stage: String
 
     @Option(name: .long, help: "Port for /metrics, /healthz, /readyz (default from the config; 0 picks one).")

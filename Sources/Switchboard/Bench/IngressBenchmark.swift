@@ -4,9 +4,11 @@ import Logging
 import ProviderSimulator
 
 /// `switchboard bench ingress`: OpenAI-style HTTP calls through `switchboard serve` and the
-/// whole pipeline (`switchboard run gateway,completer`: gateway with Redis limits, routing in
-/// place, settlement, completer; no retrieval, so no model is loaded) in
-/// front of an instant provider simulator. The ingress and the pipeline run as child processes
+/// whole pipeline in front of an instant provider simulator: by default the ingress admits
+/// each call itself (gateway with Redis limits, routing in place) and `switchboard run
+/// completer,settlement` answers and settles; with `gatewayStage` the calls go through the
+/// requests topic to `run gateway,completer` (gateway stage, settlement, completer). No
+/// retrieval, so no model is loaded. The ingress and the pipeline run as child processes
 /// so their CPU time and peak RSS are measured apart from the load generator and simulator.
 /// Prints throughput at full speed, added latency at a fixed rate, CPU per request and RSS.
 public struct IngressBenchmark: Sendable {
@@ -20,7 +22,12 @@ public struct IngressBenchmark: Sendable {
     /// Partitions of each topic of the run, created on the dev broker; 0 leaves them to the
     /// broker's auto-creation.
     public var partitions: Int
+    /// Calls go through the requests topic to the gateway stage (`gateway.admit_at_ingress: false`).
+    public var gatewayStage = false
     public var logger: Logger
+
+    /// The stages of the pipeline process.
+    var stages: String { gatewayStage ? "gateway,completer" : "completer,settlement" }
 
     public init(base: SwitchboardConfig, executable: String, count: Int, rate: Double, concurrency: Int, limits: Bool = true,
                 partitions: Int = 16, logger: Logger) {
@@ -53,7 +60,7 @@ public struct IngressBenchmark: Sendable {
           - {name: sim, base_url: "http://127.0.0.1:\(simulatorPort)", timeout_ms: 10000}
         models:
           - {name: sim-small, provider: sim, input_usd_per_mtok: "0.15", output_usd_per_mtok: "0.60"}
-        gateway: {ingress_reply_prefix: "bench.\(id).ingress-"}
+        gateway: {ingress_reply_prefix: "bench.\(id).ingress-", admit_at_ingress: \(!gatewayStage)}
         """
     }
 
@@ -75,8 +82,8 @@ public struct IngressBenchmark: Sendable {
         print(try await BenchTopics.create(["requests", "complete", "results", "usage", "dlq", "ingress-bench"].map { "bench.\(id).\($0)" },
                                            partitions: partitions, bootstrap: bootstrap, logger: logger))
         let logDir = NSTemporaryDirectory()
-        let pipeline = try ChildProcess(name: "run gateway,completer", executable: executable,
-                                        arguments: ["run", "gateway,completer", "--config", configPath], logPath: logDir + "bench-\(id)-run.log")
+        let pipeline = try ChildProcess(name: "run \(stages)", executable: executable,
+                                        arguments: ["run", stages, "--config", configPath], logPath: logDir + "bench-\(id)-run.log")
         let ingress = try ChildProcess(name: "serve", executable: executable,
                                        arguments: ["serve", "--config", configPath, "--port", "\(ingressPort)", "--instance", "bench"],
                                        logPath: logDir + "bench-\(id)-serve.log")
@@ -92,7 +99,7 @@ public struct IngressBenchmark: Sendable {
             return (response?.status == 200, elapsedMs(since: start))
         }
         // Ready once a call succeeds end to end (the pipeline's consumer groups take seconds to join).
-        print("bench ingress: waiting for `run gateway,completer` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
+        print("bench ingress: waiting for `run \(stages)` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
         let deadline = ContinuousClock.now + .seconds(90)
         while await !call(-1).ok {
             guard ContinuousClock.now < deadline, pipeline.isRunning, ingress.isRunning else {
@@ -152,7 +159,7 @@ public struct IngressBenchmark: Sendable {
                      cpu.reduce(0, +) * 1000 / Double(max(1, full.count)), cpu[0] * 1000 / Double(max(1, full.count)),
                      cpu[1] * 1000 / Double(max(1, full.count))) + (fullBroker?.summary(requests: full.count) ?? ""))
 
-        print(String(format: "peak RSS: pipeline (run gateway,completer) %.0f MiB, serve %.0f MiB", pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
+        print(String(format: "peak RSS: pipeline (run %@) %.0f MiB, serve %.0f MiB", stages, pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
         }

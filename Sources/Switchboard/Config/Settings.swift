@@ -356,13 +356,18 @@ public struct GatewaySettings: Sendable, Decodable {
     /// loaded anyway (`run all`). Otherwise, or when false, requests go to the router stage
     /// over `llm.route.v1`.
     public var routeInline = true
+    /// The HTTP ingress (`serve`) runs the gateway stage on each call in its own process and
+    /// produces what it admits straight to the next stage (one Kafka hop fewer; rejections and
+    /// exact cache hits are answered at once). When false, calls go to the requests topic and
+    /// the gateway stage admits them.
+    public var admitAtIngress = true
 
     enum CodingKeys: String, CodingKey {
         case maxRequestBytes = "max_request_bytes", maxMessages = "max_messages", maxTokensLimit = "max_tokens_limit"
         case maxPromptBytes = "max_prompt_bytes", maxPromptTokens = "max_prompt_tokens", maxMetadataBytes = "max_metadata_bytes"
         case allowedRoles = "allowed_roles", defaultMaxTokens = "default_max_tokens", ingressReplyPrefix = "ingress_reply_prefix"
         case redisFailure = "redis_failure", logPrompts = "log_prompts", keysInRedis = "keys_in_redis", keyCacheMs = "key_cache_ms"
-        case inFlightTTLMs = "in_flight_ttl_ms", routeInline = "route_inline"
+        case inFlightTTLMs = "in_flight_ttl_ms", routeInline = "route_inline", admitAtIngress = "admit_at_ingress"
     }
 
     public init() {}
@@ -384,5 +389,6 @@ public struct GatewaySettings: Sendable, Decodable {
         keyCacheMs = try c.decodeIfPresent(Int.self, forKey: .keyCacheMs) ?? keyCacheMs
         inFlightTTLMs = try c.decodeIfPresent(Int.self, forKey: .inFlightTTLMs) ?? inFlightTTLMs
         routeInline = try c.decodeIfPresent(Bool.self, forKey: .routeInline) ?? routeInline
+        admitAtIngress = try c.decodeIfPresent(Bool.self, forKey: .admitAtIngress) ?? admitAtIngress
     }
 }

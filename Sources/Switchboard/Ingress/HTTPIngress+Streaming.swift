@@ -5,14 +5,15 @@ import NIOCore
 
 /// `stream: true`: the completer's delta events relayed as OpenAI server-sent events.
 extension HTTPIngress {
-    /// Produces `record` and answers with an event stream. The response head waits for the
+    /// Produces `records` (the request event, or what the gateway admitted) and answers with
+    /// an event stream. The response head waits for the
     /// first event, so a request refused before any text (limits, auth, a provider that never
     /// answered) still gets its HTTP status; once text flowed, a failure ends the stream with an
     /// error event rather than a silently short answer.
-    func streamedCompletion(requestID: String, record: KafkaOutgoingRecord, includeUsage: Bool) async -> Response {
+    func streamedCompletion(requestID: String, records: [KafkaOutgoingRecord], includeUsage: Bool) async -> Response {
         let events = replies.stream(for: requestID, timeout: timeout)
         do {
-            try await producer.send(record)
+            for record in records { try await producer.send(record) }
         } catch {
             logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
             return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)

@@ -5,11 +5,14 @@ import Logging
 import NIOCore
 
 /// The HTTP ingress: OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`.
-/// It authenticates the bearer key, turns each call into a request event on the requests
-/// topic, and waits for the reply on its own reply topic (one per ingress process, so several
-/// run side by side without taking each other's replies). Validation, limits and budgets stay
-/// in the gateway stage; the ingress only refuses what it can see at the door (no or unknown
-/// key, an oversized body) and maps the reply's error code to an HTTP status.
+/// It authenticates the bearer key, turns each call into a request event, and waits for the
+/// reply on its own reply topic (one per ingress process, so several run side by side without
+/// taking each other's replies). With `gateway` set it runs the gateway stage on the event in
+/// this process (validation, scope, limits and budgets, routing, the credential stripped) and
+/// produces what it admits to the next stage, answering a rejection or an exact cache hit at
+/// once; without it the event goes to the requests topic for the gateway stage. Either way it
+/// refuses what it can see at the door (no or unknown key, an oversized body) and maps the
+/// reply's error code to an HTTP status.
 public struct HTTPIngress: Sendable {
     /// This process's own reply topic.
     public let replyTopic: String
@@ -18,13 +21,19 @@ public struct HTTPIngress: Sendable {
     let replies: ReplyReader
     let models: [ModelConfig]
     let requestsTopic: String
+    /// The gateway stage run on each call here; nil: calls go to `requestsTopic`.
+    let gateway: GatewayStage?
+    /// Topics the gateway forwards admitted requests to.
+    let downstream: Set<String>
     let maxBodyBytes: Int
     let timeout: Duration
     let logger: Logger
 
-    public init(config: SwitchboardConfig, keys: KeyDirectory, producer: KafkaProducer, replies: ReplyReader,
-                timeout: Duration, logger: Logger) {
+    public init(config: SwitchboardConfig, keys: KeyDirectory, gateway: GatewayStage? = nil, producer: KafkaProducer,
+                replies: ReplyReader, timeout: Duration, logger: Logger) {
         self.keys = keys
+        self.gateway = gateway
+        downstream = [config.topics.route, config.topics.retrieve, config.topics.complete]
         self.producer = producer
         self.replies = replies
         self.replyTopic = replies.topic
@@ -53,7 +62,7 @@ public struct HTTPIngress: Sendable {
             return Self.error("payload_too_large", "the body is \(length) bytes; the limit is \(maxBodyBytes)", route: "chat")
         }
         let authorization = request.headers[.authorization]
-        guard await keys.authenticate(authorization: authorization) != nil else {
+        guard let grant = await keys.authenticate(authorization: authorization) else {
             let message = authorization == nil ? "missing Authorization header (expected 'Bearer <API key>')" : "unknown or revoked API key"
             return Self.error("unauthorized", message, route: "chat")
         }
@@ -81,26 +90,43 @@ public struct HTTPIngress: Sendable {
         if let traceParent = request.headers[IngressHeader.traceParent] {
             headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
         }
-        let record = KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers)
-        if streamed {
-            return await streamedCompletion(requestID: requestID, record: record, includeUsage: includeUsage)
+        var records = [KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers)]
+        if let gateway {
+            switch await admit(records[0], grant: grant, gateway: gateway) {
+            case .forward(let admitted):
+                records = admitted
+            case .answer(let answer):
+                IngressMetrics.duration(since: start)
+                return respond(answer, requestID: requestID)
+            }
         }
-        do {
-            try await producer.send(record)
-        } catch {
-            logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
-            return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)
+        if streamed {
+            return await streamedCompletion(requestID: requestID, records: records, includeUsage: includeUsage)
         }
         let arrival: ReplyReader.Arrival
         do {
-            arrival = try await replies.wait(for: requestID, timeout: timeout)
+            arrival = try await replies.wait(for: requestID, timeout: timeout) { [producer] failed in
+                for record in records {
+                    producer.produce(record) { report in
+                        if case .failure(let error) = report { failed(error) }
+                    }
+                }
+            }
+        } catch let error as KafkaError {
+            logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)
         } catch {
             return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "chat")
         }
-        guard let value = arrival.record.value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
+        IngressMetrics.duration(since: start)
+        return respond(arrival.record.value, requestID: requestID)
+    }
+
+    /// The HTTP response for a reply event's value.
+    func respond(_ value: [UInt8]?, requestID: String) -> Response {
+        guard let value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
             return Self.error("internal_error", "the reply could not be read", route: "chat")
         }
-        IngressMetrics.duration(since: start)
         guard reply.status == .ok else {
             let error = reply.error ?? ReplyError(.internalError, "the request failed")
             return Self.error(error.code.rawValue, error.message, route: "chat", retryAfterMs: error.retryAfterMs)

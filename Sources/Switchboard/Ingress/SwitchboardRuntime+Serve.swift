@@ -27,13 +27,22 @@ extension SwitchboardRuntime {
         defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let replyTopic = HTTPIngress.replyTopic(config: config, instance: options.instance)
+        // The gateway stage runs here on each call unless the config sends calls to its own stage.
+        let gateway = config.gateway.admitAtIngress
+            ? try GatewayStage(config: config, catalog: catalog, redis: redis, routing: try await gatewayRouting(),
+                               cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
+            : nil
+        let topics = gateway == nil
+            ? [config.topics.requests]
+            : [config.topics.route, config.topics.retrieve, config.topics.complete, config.topics.usage]
         // On the dev Kafka a metadata request creates the topic; a real cluster needs it applied.
-        try await producer.prepare(topics: [config.topics.requests, replyTopic])
+        try await producer.prepare(topics: topics + [replyTopic])
         let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
         let keys = KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
                                 redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
                                 cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
-        let ingress = HTTPIngress(config: config, keys: keys, producer: producer, replies: replies, timeout: options.timeout, logger: logger)
+        let ingress = HTTPIngress(config: config, keys: keys, gateway: gateway, producer: producer, replies: replies,
+                                  timeout: options.timeout, logger: logger)
         let router = Router()
         ingress.register(on: router)
         let readiness = Readiness()

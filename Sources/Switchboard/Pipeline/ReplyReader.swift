@@ -133,13 +133,27 @@ public final class ReplyReader: Sendable {
 
     /// The reply record for `requestID`, or a timeout error after `timeout`.
     public func wait(for requestID: String, timeout: Duration) async throws -> Arrival {
+        try await wait(for: requestID, timeout: timeout) { _ in }
+    }
+
+    /// Registers the wait for `requestID`, then calls `send`, which sends the request and calls
+    /// its argument if that fails (the wait then throws that error). The request thus goes out
+    /// without a task waiting for its delivery report, and its reply can never arrive unawaited.
+    public func wait(for requestID: String, timeout: Duration,
+                     sending send: (@escaping @Sendable (any Error) -> Void) -> Void) async throws -> Arrival {
         try await withCheckedThrowingContinuation { continuation in
             let ready = rendezvous.withLock { r -> Arrival? in
                 if let ready = r.early.removeValue(forKey: requestID) { return ready }
                 r.waiting[requestID] = Waiter(continuation: continuation, deadline: .now + timeout, timeout: timeout)
                 return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let ready {
+                continuation.resume(returning: ready)
+                return
+            }
+            send { [weak self] error in
+                self?.rendezvous.withLock { $0.waiting.removeValue(forKey: requestID) }?.continuation.resume(throwing: error)
+            }
         }
     }
 

@@ -62,11 +62,16 @@ public struct GatewayStage: Stage {
 
     public func process(_ record: KafkaRecord) async -> StageResult {
         let start = ContinuousClock.now
+        return await process(record, grant: await keys.authenticate(authorization: record.header(CEHeader.authorization)), start: start)
+    }
+
+    /// Handles `record` whose credential the caller already looked up (the HTTP ingress checks
+    /// it at the door): `grant` is its key, nil when unknown.
+    func process(_ record: KafkaRecord, grant: KeyGrant?, start: ContinuousClock.Instant = .now) async -> StageResult {
         let requestID = record.header(CEHeader.id) ?? ""
         let version = versionsByTopic[record.topic] ?? .v1
         let requestedReplyTo = record.header(CEHeader.replyTo) ?? topics.results
         let trace = EventHeaders.trace(from: record)
-        let grant = await keys.authenticate(authorization: record.header(CEHeader.authorization))
         let principal = grant?.principal
         var prompt: [ChatMessage]?
 

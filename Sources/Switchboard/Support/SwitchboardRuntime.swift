@@ -11,7 +11,10 @@ import VectorStores
 
 /// The stages a process can run.
 public enum StageRole: String, Sendable, CaseIterable {
-    case gateway, router, retriever, completer, embedder
+    /// `settlement` reconciles the usage events against the limits; a process with the
+    /// gateway runs it too. Deployments whose calls are all admitted by the HTTP ingress
+    /// (`gateway.admit_at_ingress`) can run it without the gateway stage.
+    case gateway, router, retriever, completer, embedder, settlement
 }
 
 /// Builds a process's clients and stages from the configuration, and runs them with the ops
@@ -85,7 +88,9 @@ public struct SwitchboardRuntime: Sendable {
     }
 
     /// Runs `roles` in this process until a shutdown signal.
-    public func run(roles: [StageRole], metricsPort: Int? = nil) async throws {
+    public func run(roles given: [StageRole], metricsPort: Int? = nil) async throws {
+        // The gateway admits against the limits, so its process also settles them.
+        let roles = given.contains(.gateway) && !given.contains(.settlement) ? given + [.settlement] : given
         // Metrics objects bind to the backend when created: bootstrap before any stage exists.
         _ = MetricsBootstrap.registry()
         let redis = try await connectRedis()
@@ -113,12 +118,10 @@ public struct SwitchboardRuntime: Sendable {
                                          routing: try await gatewayRouting(embedder: sharedEmbedder),
                                          cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
                 options.window = 2000
+            case .settlement:
                 // Settlement of actual usage against the limits, in its own consumer group.
-                runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
-                                           consumer: consumerConfiguration, producer: producer,
-                                           options: .init(window: 2000, deadLetterTopic: config.topics.deadLetter,
-                                                          groupID: "\(config.kafka.groupPrefix)-settlement"),
-                                           logger: logger))
+                stage = UsageSettlementStage(config: config, redis: redis, logger: logger)
+                options.window = 2000
             case .router:
                 stage = try await makeRouter(embedder: sharedEmbedder)
                 options.window = 2000

@@ -12,10 +12,14 @@ struct IngressHarness {
     private let server: Task<Void, any Error>
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// The ingress's own reply topic.
+    var replyTopic: String { HTTPIngress.replyTopic(config: pipeline.config, instance: instance) }
 
-    static func start(tenantExtra: String = "", timeout: Duration = .seconds(30),
+    static func start(tenantExtra: String = "", gatewayExtra: String = "", timeout: Duration = .seconds(30),
+                      roles: [StageRole] = [.gateway, .router, .completer],
                       simulator: SimulatorConfiguration = SimulatorConfiguration()) async throws -> IngressHarness {
-        let pipeline = try await PipelineHarness.start(simulatorConfiguration: simulator, withRedis: true, tenantExtra: tenantExtra)
+        let pipeline = try await PipelineHarness.start(simulatorConfiguration: simulator, roles: roles, withRedis: true,
+                                                       tenantExtra: tenantExtra, gatewayExtra: gatewayExtra)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var options = SwitchboardRuntime.ServeOptions()
         options.port = 0

@@ -153,6 +153,7 @@ struct PipelineHarness {
                                             cache: PromptCache(redis: redis, settings: config.cache, logger: logger), logger: logger)
             case .router: try await runtime.makeRouter(embedder: embedder)
             case .completer: runtime.makeCompleter(http: http, redis: redis, producer: producer)
+            case .settlement: UsageSettlementStage(config: config, redis: redis, logger: logger)
             case .retriever:
                 try { () throws -> any Stage in
                     let (directory, _, embedder) = try indexing()
@@ -167,7 +168,7 @@ struct PipelineHarness {
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
             runners.append(StageRunner(stage: stage, consumer: runtime.consumerConfiguration, producer: producer, options: options, logger: logger))
-            if role == .gateway && withRedis {
+            if role == .gateway && withRedis && !roles.contains(.settlement) {
                 runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
                                            consumer: runtime.consumerConfiguration, producer: producer,
                                            options: .init(deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-settlement"), logger: logger))
