@@ -85,4 +85,27 @@ struct IngressAdmissionTests {
         await ingress.stop()
         #expect(statuses == [200, 200, 200, 200])
     }
+
+    @Test("an exact cache hit is answered by the ingress itself: no record to the completer, no provider call, the same answer, a usage event with the hit")
+    func cacheHitAtTheIngress() async throws {
+        let ingress = try await IngressHarness.start()
+        let topics = ingress.pipeline.config.topics
+        let body = Array(#"{"model":"small","messages":[{"role":"user","content":"asked twice"}],"max_tokens":16,"temperature":0}"#.utf8)
+        let first = try await ingress.post(body: body)
+        // The completer stores the answer before it produces the reply, so it is there now.
+        let second = try await ingress.post(body: body)
+        let forwarded = try await ingress.pipeline.readAll(topics.complete, atLeast: 2, settle: .milliseconds(300), timeout: .seconds(3))
+        let usage = try await ingress.pipeline.readAll(topics.usage, atLeast: 2, settle: .milliseconds(300), timeout: .seconds(10))
+        let providerCalls = ingress.pipeline.simulator.stats().totalRequests
+        await ingress.stop()
+
+        #expect(first.status == 200 && second.status == 200, "\(first.bodyText) \(second.bodyText)")
+        #expect(Self.content(first) != nil)
+        #expect(Self.content(second) == Self.content(first))
+        #expect(forwarded.count == 1, "only the first call reaches the completer")
+        #expect(providerCalls == 1)
+        let events = usage.compactMap { $0.value.flatMap { try? JSONValue.parse($0) } }
+        #expect(events.count == 2)
+        #expect(events.contains { $0["stage"]?.stringValue == "gateway" && $0["cache"]?.stringValue == "hit" }, "\(events)")
+    }
 }
