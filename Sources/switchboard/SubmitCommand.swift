@@ -55,7 +55,7 @@ struct SubmitCommand: AsyncParsableCommand {
         var messages: [ChatMessage] = []
         if let system { messages.append(ChatMessage(role: "system", content: system)) }
         messages.append(ChatMessage(role: "user", content: question))
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = EventID.random()
         let deadline = Timestamp.nowMs() + Int64(timeout * 1000)
         let retrieval = collection.map { RetrievalRequest(collection: $0, topK: topK) }
         let record = RequestEvents.make(ChatRequest(model: model, messages: messages, maxTokens: maxTokens, retrieval: retrieval), apiKey: apiKey,

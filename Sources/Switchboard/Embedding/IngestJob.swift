@@ -64,7 +64,7 @@ public struct IngestJob: Sendable {
                     progress(summary)
                 case .document(let document):
                     if inFlight >= window { try await collect() }
-                    let eventID = UUID().uuidString.lowercased()
+                    let eventID = EventID.random()
                     let record = IngestEvents.make(document, key: IngestKey(tenant: tenant, collection: collection, documentID: document.id),
                                                    topic: topic, eventID: eventID, replyTo: acks.topic)
                     _ = try await producer.send(record)

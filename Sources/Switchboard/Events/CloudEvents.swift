@@ -23,8 +23,8 @@ public enum CEHeader {
 public struct EventHeaders: Sendable {
     public static let source = "switchboard"
 
-    /// Headers for a new event of `type`; `id` defaults to a fresh UUID.
-    public static func make(type: String, id: String = UUID().uuidString.lowercased(), source: String = source,
+    /// Headers for a new event of `type`; `id` defaults to a fresh random UUID.
+    public static func make(type: String, id: String = EventID.random(), source: String = source,
                             extra: [KafkaHeader] = []) -> [KafkaHeader] {
         [
             KafkaHeader(CEHeader.specVersion, "1.0"),
@@ -39,6 +39,22 @@ public struct EventHeaders: Sendable {
     /// Trace headers carried from `record` unchanged, so a trace spans the whole pipeline.
     public static func trace(from record: KafkaRecord) -> [KafkaHeader] {
         record.headers.filter { $0.name == CEHeader.traceParent || $0.name == CEHeader.traceState }
+    }
+}
+
+/// Random event and request ids.
+public enum EventID {
+    /// A random (version 4) UUID in lower case. Foundation's `UUID()` on Linux opens, reads
+    /// and closes `/dev/urandom` for every id; this asks the kernel once (`arc4random_buf`,
+    /// `getrandom` underneath), which the ingress and the emitters do on every request.
+    public static func random() -> String {
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { bytes in
+            if let base = bytes.baseAddress { arc4random_buf(base, bytes.count) }
+        }
+        uuid.6 = (uuid.6 & 0x0F) | 0x40
+        uuid.8 = (uuid.8 & 0x3F) | 0x80
+        return UUID(uuid: uuid).uuidString.lowercased()
     }
 }
 

@@ -86,7 +86,7 @@ public enum IngestEvents {
 
     /// A document (or, with `document == nil`, a tombstone that deletes it).
     public static func make(_ document: IngestDocument?, key: IngestKey, topic: String = "docs.ingest.v1",
-                            eventID: String = UUID().uuidString.lowercased(), replyTo: String? = nil,
+                            eventID: String = EventID.random(), replyTo: String? = nil,
                             source: String = "switchboard-ingest") -> KafkaOutgoingRecord {
         var extra: [KafkaHeader] = []
         if let replyTo { extra.append(KafkaHeader(CEHeader.replyTo, replyTo)) }

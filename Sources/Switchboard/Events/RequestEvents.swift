@@ -5,7 +5,7 @@ import Kafka
 /// `authorization`, the reply-to and an optional deadline.
 public enum RequestEvents {
     public static func make(_ request: ChatRequest, apiKey: String, topic: String = "llm.requests.v1",
-                            requestID: String = UUID().uuidString.lowercased(), replyTo: String? = nil,
+                            requestID: String = EventID.random(), replyTo: String? = nil,
                             deadlineMs: Int64? = nil, source: String = "switchboard-cli") -> KafkaOutgoingRecord {
         var extra = [KafkaHeader(CEHeader.authorization, "Bearer \(apiKey)")]
         if let replyTo { extra.append(KafkaHeader(CEHeader.replyTo, replyTo)) }

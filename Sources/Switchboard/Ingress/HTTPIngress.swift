@@ -80,7 +80,7 @@ public struct HTTPIngress: Sendable {
             streamed = true
             includeUsage = json["stream_options"]?["include_usage"]?.boolValue ?? false
         }
-        let requestID = "http-" + UUID().uuidString.lowercased()
+        let requestID = "http-" + EventID.random()
         let deadline = Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         var headers = EventHeaders.make(type: RequestVersion.v1.eventType, id: requestID, source: "switchboard-ingress", extra: [
             KafkaHeader(CEHeader.authorization, authorization ?? ""),

@@ -26,6 +26,18 @@ struct EventContractTests {
         }
     }
 
+    @Test("event ids are random version-4 UUIDs in lower case, none repeated in 10,000")
+    func eventIDs() {
+        let ids = (0..<10_000).map { _ in EventID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let parsed = UUID(uuidString: id)
+            #expect(parsed != nil && parsed?.uuidString.lowercased() == id, "\(id)")
+            let characters = Array(id)
+            #expect(characters.count == 36 && characters[14] == "4" && "89ab".contains(characters[19]), "\(id)")
+        }
+    }
+
     @Test("ok and error replies match llm.results.v1")
     func replies() {
         let ok = Reply(requestID: "r1", status: .ok, provider: "sim", model: "m",
