@@ -49,7 +49,7 @@ public struct IngressBenchmark: Sendable {
           consumer_properties: {fetch.wait.max.ms: "1", session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
           producer_properties: {linger.ms: "0"}
           group_prefix: bench-\(id)
-        redis: {url: "\(base.redis.url)", key_prefix: "bench-\(id)"}
+        redis: {url: "\(base.redis.url)", key_prefix: "bench-\(id)", pool_size: \(base.redis.poolSize)}
         metrics: {port: \(metricsPort)}
         topics: {requests: bench.\(id).requests, complete: bench.\(id).complete, results: bench.\(id).results, usage: bench.\(id).usage, dead_letter: bench.\(id).dlq}
         tenants:
