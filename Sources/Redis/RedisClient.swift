@@ -217,8 +217,10 @@ public final class RedisClient: Sendable {
         "WAIT", "WAITAOF", "XREAD", "XREADGROUP", "DEBUG", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR",
     ].map { Array($0.utf8) })
 
+    private static let longestBlockingCommand = blockingCommands.map(\.count).max() ?? 0
+
     private static func blocks(_ command: [RedisArgument]) -> Bool {
-        guard let name = command.first?.bytes, name.count <= 10 else { return false }
+        guard let name = command.first?.bytes, name.count <= longestBlockingCommand else { return false }
         return blockingCommands.contains(name.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 })
     }
 

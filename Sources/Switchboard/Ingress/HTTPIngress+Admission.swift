@@ -20,12 +20,11 @@ extension HTTPIngress {
         let record = KafkaRecord(topic: request.topic, partition: -1, offset: -1, key: request.key, value: request.value,
                                  headers: request.headers, timestamp: Timestamp.nowMs())
         let result = await gateway.process(record, grant: grant)
-        var answer: KafkaOutgoingRecord?
-        var others: [KafkaOutgoingRecord] = []
-        for output in result.outputs {
-            if answer == nil && output.topic == replyTopic { answer = output } else { others.append(output) }
-        }
-        if answer == nil, others.contains(where: { downstream.contains($0.topic) }) { return .forward(others) }
+        // With a valid key the gateway either forwards the request or answers this ingress's
+        // own topic itself.
+        guard let index = result.outputs.firstIndex(where: { $0.topic == replyTopic }) else { return .forward(result.outputs) }
+        var others = result.outputs
+        let answer = others.remove(at: index)
         for other in others {
             do {
                 try await producer.send(other)
@@ -35,7 +34,6 @@ extension HTTPIngress {
                 ])
             }
         }
-        // With a valid key the gateway always answers the ingress's own topic.
-        return .answer(answer?.value)
+        return .answer(answer.value)
     }
 }

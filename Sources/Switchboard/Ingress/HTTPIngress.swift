@@ -23,8 +23,6 @@ public struct HTTPIngress: Sendable {
     let requestsTopic: String
     /// The gateway stage run on each call here; nil: calls go to `requestsTopic`.
     let gateway: GatewayStage?
-    /// Topics the gateway forwards admitted requests to.
-    let downstream: Set<String>
     let maxBodyBytes: Int
     let timeout: Duration
     let logger: Logger
@@ -33,7 +31,6 @@ public struct HTTPIngress: Sendable {
                 replies: ReplyReader, timeout: Duration, logger: Logger) {
         self.keys = keys
         self.gateway = gateway
-        downstream = [config.topics.route, config.topics.retrieve, config.topics.complete]
         self.producer = producer
         self.replies = replies
         self.replyTopic = replies.topic
@@ -96,8 +93,7 @@ public struct HTTPIngress: Sendable {
             case .forward(let admitted):
                 records = admitted
             case .answer(let answer):
-                IngressMetrics.duration(since: start)
-                return respond(answer, requestID: requestID)
+                return respond(answer, requestID: requestID, start: start)
             }
         }
         if streamed {
@@ -118,12 +114,12 @@ public struct HTTPIngress: Sendable {
         } catch {
             return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "chat")
         }
-        IngressMetrics.duration(since: start)
-        return respond(arrival.record.value, requestID: requestID)
+        return respond(arrival.record.value, requestID: requestID, start: start)
     }
 
-    /// The HTTP response for a reply event's value.
-    func respond(_ value: [UInt8]?, requestID: String) -> Response {
+    /// The HTTP response for a reply event's value, the call's duration recorded.
+    func respond(_ value: [UInt8]?, requestID: String, start: ContinuousClock.Instant) -> Response {
+        IngressMetrics.duration(since: start)
         guard let value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
             return Self.error("internal_error", "the reply could not be read", route: "chat")
         }

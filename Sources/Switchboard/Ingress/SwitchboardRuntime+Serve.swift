@@ -38,9 +38,10 @@ extension SwitchboardRuntime {
         // On the dev Kafka a metadata request creates the topic; a real cluster needs it applied.
         try await producer.prepare(topics: topics + [replyTopic])
         let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
-        let keys = KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
-                                redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
-                                cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
+        // The door checks keys with the gateway's own directory (one cache) when it runs here.
+        let keys = gateway?.keys ?? KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
+                                                 redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
+                                                 cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
         let ingress = HTTPIngress(config: config, keys: keys, gateway: gateway, producer: producer, replies: replies,
                                   timeout: options.timeout, logger: logger)
         let router = Router()
