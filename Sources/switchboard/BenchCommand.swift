@@ -99,6 +99,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Send the calls through the requests topic to `run gateway,completer` instead of admitting them in `serve`.")
         var gatewayStage = false
 
+        @Flag(name: .long, help: "Run the stages inside the ingress process (`serve --stages ...`) instead of a `run` process beside it.")
+        var oneProcess = false
+
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
@@ -107,6 +110,7 @@ struct BenchCommand: AsyncParsableCommand {
             var benchmark = IngressBenchmark(base: try options.load(), executable: executable, count: count, rate: rate,
                                              concurrency: concurrency, limits: limits, partitions: partitions, logger: Logger(label: "switchboard.bench"))
             benchmark.gatewayStage = gatewayStage
+            benchmark.oneProcess = oneProcess
             try await benchmark.run()
         }
     }

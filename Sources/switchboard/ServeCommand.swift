@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a call waits for its reply before answering 504.")
     var timeout: Double = 60
 
+    @Option(name: .long, help: "Also run these pipeline stages in this process, as `switchboard run` would (comma-separated, e.g. completer,settlement).")
+    var stages: String?
+
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
@@ -30,9 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
         serve.port = port
         if let instance { serve.instance = instance }
         serve.timeout = .milliseconds(Int(timeout * 1000))
+        if let stages { serve.stages = try StageRole.parse(list: stages) }
         let config = try options.load()
-        // The gateway stage run here validates against the request contracts of topics/.
-        let catalog = config.gateway.admitAtIngress ? try options.loadCatalog() : TopicCatalog(contracts: [])
+        // The gateway run here (in place, or as a stage) validates against the contracts of topics/.
+        let catalog = config.gateway.admitAtIngress || !serve.stages.isEmpty ? try options.loadCatalog() : TopicCatalog(contracts: [])
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: Logger(label: "switchboard.ingress"))
         try await runtime.serve(serve)
     }

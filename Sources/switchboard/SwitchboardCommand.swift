@@ -58,8 +58,18 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         JSONLogHandler.bootstrap()
+        let roles = try StageRole.parse(list: stage)
+        let runtime = SwitchboardRuntime(config: try options.load(), catalog: try options.loadCatalog(),
+                                         logger: Logger(label: "switchboard.\(stage)"))
+        try await runtime.run(roles: roles, metricsPort: metricsPort)
+    }
+}
+
+extension StageRole {
+    /// The stages of a comma-separated list (`all` for every stage), each once, in pipeline order.
+    static func parse(list: String) throws -> [StageRole] {
         var roles: [StageRole] = []
-        for name in stage.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if name == "all" {
                 roles += StageRole.allCases
             } else if let role = StageRole(rawValue: name) {
@@ -68,11 +78,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("unknown stage '\(name)' (expected: \(StageRole.allCases.map(\.rawValue).joined(separator: ", ")), all, or a comma-separated list)")
             }
         }
-        // Each stage once, in pipeline order.
         roles = StageRole.allCases.filter(roles.contains)
         guard !roles.isEmpty else { throw ValidationError("no stage named") }
-        let runtime = SwitchboardRuntime(config: try options.load(), catalog: try options.loadCatalog(),
-                                         logger: Logger(label: "switchboard.\(stage)"))
-        try await runtime.run(roles: roles, metricsPort: metricsPort)
+        return roles
     }
 }

@@ -24,6 +24,8 @@ public struct IngressBenchmark: Sendable {
     public var partitions: Int
     /// Calls go through the requests topic to the gateway stage (`gateway.admit_at_ingress: false`).
     public var gatewayStage = false
+    /// One process: `serve --stages completer,settlement` instead of `serve` beside `run`.
+    public var oneProcess = false
     public var logger: Logger
 
     /// The stages of the pipeline process.
@@ -82,12 +84,19 @@ public struct IngressBenchmark: Sendable {
         print(try await BenchTopics.create(["requests", "complete", "results", "usage", "dlq", "ingress-bench"].map { "bench.\(id).\($0)" },
                                            partitions: partitions, bootstrap: bootstrap, logger: logger))
         let logDir = NSTemporaryDirectory()
-        let pipeline = try ChildProcess(name: "run \(stages)", executable: executable,
-                                        arguments: ["run", stages, "--config", configPath], logPath: logDir + "bench-\(id)-run.log")
-        let ingress = try ChildProcess(name: "serve", executable: executable,
-                                       arguments: ["serve", "--config", configPath, "--port", "\(ingressPort)", "--instance", "bench"],
-                                       logPath: logDir + "bench-\(id)-serve.log")
-        defer { ingress.stop(); pipeline.stop() }
+        let serveArguments = ["serve", "--config", configPath, "--port", "\(ingressPort)", "--instance", "bench"]
+        let children: [ChildProcess]
+        if oneProcess {
+            children = [try ChildProcess(name: "serve --stages \(stages)", executable: executable,
+                                         arguments: serveArguments + ["--stages", stages], logPath: logDir + "bench-\(id)-serve.log")]
+        } else {
+            let pipeline = try ChildProcess(name: "run \(stages)", executable: executable,
+                                            arguments: ["run", stages, "--config", configPath], logPath: logDir + "bench-\(id)-run.log")
+            let ingress = try ChildProcess(name: "serve", executable: executable, arguments: serveArguments,
+                                           logPath: logDir + "bench-\(id)-serve.log")
+            children = [pipeline, ingress]
+        }
+        defer { for child in children.reversed() { child.stop() } }
         let http = HTTPClient(logger: logger)
         defer { http.shutdown() }
         let url = "http://127.0.0.1:\(ingressPort)/v1/chat/completions"
@@ -99,16 +108,15 @@ public struct IngressBenchmark: Sendable {
             return (response?.status == 200, elapsedMs(since: start))
         }
         // Ready once a call succeeds end to end (the pipeline's consumer groups take seconds to join).
-        print("bench ingress: waiting for `run \(stages)` and `serve` (logs in \(logDir)bench-\(id)-*.log)")
+        print("bench ingress: waiting for \(children.map { "`\($0.name)`" }.joined(separator: " and ")) (logs in \(logDir)bench-\(id)-*.log)")
         let deadline = ContinuousClock.now + .seconds(90)
         while await !call(-1).ok {
-            guard ContinuousClock.now < deadline, pipeline.isRunning, ingress.isRunning else {
+            guard ContinuousClock.now < deadline, children.allSatisfy(\.isRunning) else {
                 throw StartupError("the pipeline did not answer within 90 s; see \(logDir)bench-\(id)-*.log")
             }
             try await Task.sleep(for: .milliseconds(200))
         }
         for i in 0..<200 { _ = await call(i) }   // warm-up
-        let children = [pipeline, ingress]
 
         // A fixed rate first: latency added by ingress + pipeline (the simulator answers at
         // once). It runs before the full-speed phase because on the dev broker every fetch
@@ -155,11 +163,11 @@ public struct IngressBenchmark: Sendable {
         let cpu = zip(children, cpu0).map { $0.cpuSeconds() - $1 }
         print(String(format: "full speed, %d calls in flight: %d/%d ok, %.0f requests/s; latency %@", concurrency, full.count, count,
                      Double(full.count) / seconds, full.summary()))
-        print(String(format: "  CPU per request: %.3f ms in total (pipeline %.3f ms, serve %.3f ms)",
-                     cpu.reduce(0, +) * 1000 / Double(max(1, full.count)), cpu[0] * 1000 / Double(max(1, full.count)),
-                     cpu[1] * 1000 / Double(max(1, full.count))) + (fullBroker?.summary(requests: full.count) ?? ""))
-
-        print(String(format: "peak RSS: pipeline (run %@) %.0f MiB, serve %.0f MiB", stages, pipeline.peakRSSMiB(), ingress.peakRSSMiB()))
+        let perRequest = cpu.map { $0 * 1000 / Double(max(1, full.count)) }
+        print(String(format: "  CPU per request: %.3f ms in total (", perRequest.reduce(0, +))
+              + zip(children, perRequest).map { String(format: "%@ %.3f ms", $0.name, $1) }.joined(separator: ", ") + ")"
+              + (fullBroker?.summary(requests: full.count) ?? ""))
+        print("peak RSS: " + children.map { String(format: "%@ %.0f MiB", $0.name, $0.peakRSSMiB()) }.joined(separator: ", "))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
         }

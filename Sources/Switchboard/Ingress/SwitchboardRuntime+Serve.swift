@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Hummingbird
 import Kafka
 import Logging
@@ -15,6 +16,9 @@ extension SwitchboardRuntime {
         public var instance = String(UUID().uuidString.prefix(8)).lowercased()
         /// How long a call waits for its reply before answering 504.
         public var timeout: Duration = .seconds(60)
+        /// Pipeline stages run in this process beside the ingress, on its Redis pool and Kafka
+        /// producer, each in its consumer group as under `switchboard run`; empty runs none.
+        public var stages: [StageRole] = []
 
         public init() {}
     }
@@ -26,6 +30,12 @@ extension SwitchboardRuntime {
         let redis = try await connectRedis()
         defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        // The stages run beside the ingress, if any, with the provider client they call through.
+        let http = options.stages.isEmpty ? nil : HTTPClient(logger: logger)
+        defer { http?.shutdown() }
+        var stages = StageSet()
+        if let http { stages = try await makeStages(Self.withSettlement(options.stages), redis: redis, producer: producer, http: http) }
+        defer { if let store = stages.store { Task { try? await store.close() } } }
         let replyTopic = HTTPIngress.replyTopic(config: config, instance: options.instance)
         // The gateway stage runs here on each call unless the config sends calls to its own stage.
         let gateway = config.gateway.admitAtIngress
@@ -46,12 +56,14 @@ extension SwitchboardRuntime {
                                   timeout: options.timeout, logger: logger)
         let router = Router()
         ingress.register(on: router)
-        let readiness = Readiness()
+        let readiness = Readiness(conditions: stages.runners.map { runner in { runner.hasPartitions } })
         OpsEndpoints.register(on: router, readiness: readiness)
+        stages.admin?.register(on: router)
         let logger = self.logger
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "switchboard-ingress"),
+            services: stages.runners,
             onServerRunning: { channel in
                 readiness.markReady()
                 let port = channel.localAddress?.port ?? options.port

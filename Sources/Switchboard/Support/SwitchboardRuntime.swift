@@ -87,27 +87,33 @@ public struct SwitchboardRuntime: Sendable {
         return client
     }
 
-    /// Runs `roles` in this process until a shutdown signal.
-    public func run(roles given: [StageRole], metricsPort: Int? = nil) async throws {
-        // The gateway admits against the limits, so its process also settles them.
-        let roles = given.contains(.gateway) && !given.contains(.settlement) ? given + [.settlement] : given
-        // Metrics objects bind to the backend when created: bootstrap before any stage exists.
-        _ = MetricsBootstrap.registry()
-        let redis = try await connectRedis()
-        defer { redis.shutdown() }
-        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let http = HTTPClient(logger: logger)
-        var runners: [StageRunner] = []
+    /// The stage runners of one process and what they share.
+    public struct StageSet {
+        public var runners: [StageRunner] = []
+        /// The collection admin routes, when the process runs the embedder.
+        var admin: CollectionAdmin?
+        /// The vector store the retrieval stages opened, for the process to close when it stops.
+        var store: (any VectorStore)?
+    }
+
+    /// `roles` with settlement added when the gateway is among them: the gateway admits
+    /// against the limits, so its process also settles them.
+    public static func withSettlement(_ roles: [StageRole]) -> [StageRole] {
+        roles.contains(.gateway) && !roles.contains(.settlement) ? roles + [.settlement] : roles
+    }
+
+    /// Builds the runners of `roles` on shared clients, each in its own consumer group.
+    public func makeStages(_ roles: [StageRole], redis: RedisClient, producer: KafkaProducer, http: HTTPClient) async throws -> StageSet {
+        var set = StageSet()
         // The embedding model and the vector store, loaded once for the stages that need them.
         var retrieval: (embedder: MiniLMEmbedder, store: any VectorStore)?
         if roles.contains(.embedder) || roles.contains(.retriever) {
             retrieval = (try makeEmbedder(), try await makeVectorStore())
+            set.store = retrieval?.store
         }
         // The router's semantic routes embed with the same model when this process has it loaded.
         let sharedEmbedder: MiniLMEmbedder? = retrieval?.embedder
-        defer { if let store = retrieval?.store { Task { try? await store.close() } } }
         let serializer = KeyedSerializer()
-        var admin: CollectionAdmin?
         for role in roles {
             let stage: any Stage
             var options = StageRunner.Options(deadLetterTopic: config.topics.deadLetter,
@@ -141,19 +147,34 @@ public struct SwitchboardRuntime: Sendable {
                 guard let retrieval else { continue }
                 let (directory, indexer) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
                 stage = EmbedderStage(topics: config.topics, directory: directory, indexer: indexer, serializer: serializer, logger: logger)
-                admin = CollectionAdmin(directory: directory, indexer: indexer, embedder: retrieval.embedder, serializer: serializer,
+                set.admin = CollectionAdmin(directory: directory, indexer: indexer, embedder: retrieval.embedder, serializer: serializer,
                                         consumer: consumerConfiguration, ingestTopic: config.topics.ingest,
                                         reranker: config.retrieval.reranker, logger: logger)
                 // Enough documents in flight to fill batches across documents, few enough to stay in memory.
                 options.window = 64
                 options.maxInFlight = 256
             }
-            runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
+            set.runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
         }
+        return set
+    }
+
+    /// Runs `roles` in this process until a shutdown signal.
+    public func run(roles given: [StageRole], metricsPort: Int? = nil) async throws {
+        let roles = Self.withSettlement(given)
+        // Metrics objects bind to the backend when created: bootstrap before any stage exists.
+        _ = MetricsBootstrap.registry()
+        let redis = try await connectRedis()
+        defer { redis.shutdown() }
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let http = HTTPClient(logger: logger)
+        let stages = try await makeStages(roles, redis: redis, producer: producer, http: http)
+        defer { if let store = stages.store { Task { try? await store.close() } } }
+        let runners = stages.runners
         let readiness = Readiness(conditions: runners.map { runner in { runner.hasPartitions } })
         let router = Router()
         OpsEndpoints.register(on: router, readiness: readiness)
-        admin?.register(on: router)
+        stages.admin?.register(on: router)
         let port = metricsPort ?? config.metrics.port
         let logger = self.logger
         let app = Application(

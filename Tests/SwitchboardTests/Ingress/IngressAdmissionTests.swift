@@ -66,9 +66,12 @@ struct IngressAdmissionTests {
         #expect(requestRecords == [0, bodies.count])
     }
 
-    @Test("behind an ingress that admits, the completer and settlement stages alone answer, and settlement frees each call's slot")
-    func completerAndSettlementOnly() async throws {
-        let ingress = try await IngressHarness.start(tenantExtra: "limits: {max_concurrent: 1}", roles: [.completer, .settlement])
+    @Test("behind an ingress that admits, the completer and settlement stages alone answer, and settlement frees each call's slot; the same with both stages inside the ingress process (serve --stages)",
+          arguments: [false, true])
+    func completerAndSettlementOnly(inServe: Bool) async throws {
+        let stages: [StageRole] = [.completer, .settlement]
+        let ingress = try await IngressHarness.start(tenantExtra: "limits: {max_concurrent: 1}", roles: inServe ? [] : stages,
+                                                     serveStages: inServe ? stages : [])
         var statuses: [Int] = []
         for i in 0..<4 {
             let body = Array(#"{"model":"small","messages":[{"role":"user","content":"one at a time \#(i)"}],"max_tokens":16}"#.utf8)

@@ -16,7 +16,7 @@ struct IngressHarness {
     var replyTopic: String { HTTPIngress.replyTopic(config: pipeline.config, instance: instance) }
 
     static func start(tenantExtra: String = "", gatewayExtra: String = "", timeout: Duration = .seconds(30),
-                      roles: [StageRole] = [.gateway, .router, .completer],
+                      roles: [StageRole] = [.gateway, .router, .completer], serveStages: [StageRole] = [],
                       simulator: SimulatorConfiguration = SimulatorConfiguration()) async throws -> IngressHarness {
         let pipeline = try await PipelineHarness.start(simulatorConfiguration: simulator, roles: roles, withRedis: true,
                                                        tenantExtra: tenantExtra, gatewayExtra: gatewayExtra)
@@ -25,6 +25,7 @@ struct IngressHarness {
         options.port = 0
         options.instance = "test-\(pipeline.id)-\(UUID().uuidString.prefix(4))"
         options.timeout = timeout
+        options.stages = serveStages
         let runtime = pipeline.runtime
         let serveOptions = options
         let server = Task {
