@@ -127,6 +127,7 @@ public struct IngressBenchmark: Sendable {
         let cpu1 = children.map { $0.cpuSeconds() }
         let threads1 = children.map { ThreadCPU.snapshot(pid: $0.pid) }
         let broker = DevBrokerCPU.start()
+        let own1 = ProcessFigures.cpuSeconds()
         let pacedCount = min(count, Int(rate * 10))
         await PacedSender.run(count: pacedCount, rate: rate) { i in
             let result = await call(i)
@@ -138,11 +139,12 @@ public struct IngressBenchmark: Sendable {
         for (child, before) in zip(children, threads1) {
             print("  \(child.name) CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot(pid: child.pid).since(before), requests: paced.count))
         }
-        if let broker { print("  " + broker.summary(requests: paced.count).dropFirst(2)) }
+        print("  " + ((broker?.summary(requests: paced.count) ?? "") + Self.ownShare(since: own1, requests: paced.count)).dropFirst(2))
 
         // Full speed with `concurrency` calls in flight.
         let cpu0 = children.map { $0.cpuSeconds() }
         let fullBroker = DevBrokerCPU.start()
+        let own0 = ProcessFigures.cpuSeconds()
         let full = LatencyRecorder()
         let start = ContinuousClock.now
         let (count, concurrency) = (self.count, self.concurrency)
@@ -166,10 +168,17 @@ public struct IngressBenchmark: Sendable {
         let perRequest = cpu.map { $0 * 1000 / Double(max(1, full.count)) }
         print(String(format: "  CPU per request: %.3f ms in total (", perRequest.reduce(0, +))
               + zip(children, perRequest).map { String(format: "%@ %.3f ms", $0.name, $1) }.joined(separator: ", ") + ")"
-              + (fullBroker?.summary(requests: full.count) ?? ""))
+              + (fullBroker?.summary(requests: full.count) ?? "") + Self.ownShare(since: own0, requests: full.count))
         print("peak RSS: " + children.map { String(format: "%@ %.0f MiB", $0.name, $0.peakRSSMiB()) }.joined(separator: ", "))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
         }
+    }
+
+    /// "; load generator and simulator (this process) 0.190 ms": what the bench itself takes
+    /// of the same cores, per request, since `start` (CPU seconds of this process).
+    static func ownShare(since start: Double, requests: Int) -> String {
+        String(format: "; load generator and simulator (this process) %.3f ms",
+               (ProcessFigures.cpuSeconds() - start) * 1000 / Double(max(1, requests)))
     }
 }

@@ -22,10 +22,13 @@ struct CompleterResilienceTests {
         try await PipelineHarness.startSimulator()
     }
 
+    /// The flaky deployment's 5 s timeout is what catches its stalls; the healthy one never
+    /// stalls, so its longer timeout only keeps a busy test machine (suites run side by side
+    /// on 2 cores) from failing its calls.
     static func twoDeployments(healthyPort: Int) -> (providers: String, models: String) {
         ("""
           - {name: flaky, base_url: "$SIM", timeout_ms: 5000, connect_timeout_ms: 500}
-          - {name: healthy, base_url: "http://127.0.0.1:\(healthyPort)", timeout_ms: 5000, connect_timeout_ms: 500}
+          - {name: healthy, base_url: "http://127.0.0.1:\(healthyPort)", timeout_ms: 30000, connect_timeout_ms: 2000}
         """, """
           - name: sim-small
             input_usd_per_mtok: "0.15"
@@ -55,7 +58,7 @@ struct CompleterResilienceTests {
         flaky.defaultBehaviour = RouteBehaviour(errorRates: [500: 0.1], rateLimitRate: 0.1, retryAfterSeconds: 1, stallRate: 0.1, stallSeconds: 10)
         let (providers, models) = Self.twoDeployments(healthyPort: healthyPort)
         let pipeline = try await PipelineHarness.start(simulatorConfiguration: flaky, window: 1000, roles: [.completer], providers: providers, models: models, completer: """
-          retry: {max_attempts: 6, base_delay_ms: 20, max_delay_ms: 200, max_retry_after_ms: 2000, attempt_timeout_ms: 5000}
+          retry: {max_attempts: 6, base_delay_ms: 20, max_delay_ms: 200, max_retry_after_ms: 2000}
           circuit_breaker: {failure_threshold: 10, open_ms: 500}
         """)
         let count = 10_000
