@@ -58,7 +58,7 @@ extension SwitchboardRuntime {
         ingress.register(on: router)
         let readiness = Readiness(conditions: stages.runners.map { runner in { runner.hasPartitions } })
         OpsEndpoints.register(on: router, readiness: readiness)
-        stages.admin?.register(on: router)
+        // The collection admin routes (no bearer key) stay on `run`'s ops port, off this public one.
         let logger = self.logger
         let app = Application(
             router: router,
