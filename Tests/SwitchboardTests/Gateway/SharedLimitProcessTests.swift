@@ -55,6 +55,7 @@ struct SharedLimitProcessTests {
         }
         // Let the group settle so every process owns partitions.
         try await Task.sleep(for: .seconds(4))
+        try await MinuteWindow.awayFromBoundary(margin: .seconds(20))
 
         let count = 4 * limit
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -16,6 +16,7 @@ struct IngressTests {
             Issue.record("no \(python): run ops/setup (it installs the openai SDK into .deps/venv)")
             return
         }
+        try await MinuteWindow.awayFromBoundary()
         let ingress = try await IngressHarness.start(tenantExtra: "limits: {requests_per_minute: 3}")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
