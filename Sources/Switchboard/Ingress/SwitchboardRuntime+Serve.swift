@@ -56,7 +56,10 @@ extension SwitchboardRuntime {
                                   timeout: options.timeout, logger: logger)
         let router = Router()
         ingress.register(on: router)
-        let readiness = Readiness(conditions: stages.runners.map { runner in { runner.hasPartitions } })
+        // Ready once listening, whether or not the stages here own partitions now: they may own
+        // none (more processes than partitions) or lose them for a moment in every rebalance,
+        // and neither should take this ingress out of a load balancer.
+        let readiness = Readiness()
         OpsEndpoints.register(on: router, readiness: readiness)
         // The collection admin routes (no bearer key) stay on `run`'s ops port, off this public one.
         let logger = self.logger
