@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let stages { serve.stages = try StageRole.parse(list: stages) }
         let config = try options.load()
         // The gateway run here (in place, or as a stage) validates against the contracts of topics/.
-        let catalog = config.gateway.admitAtIngress || !serve.stages.isEmpty ? try options.loadCatalog() : TopicCatalog(contracts: [])
+        let catalog = config.gateway.admitAtIngress || serve.stages.contains(.gateway) ? try options.loadCatalog() : TopicCatalog(contracts: [])
         let runtime = SwitchboardRuntime(config: config, catalog: catalog, logger: Logger(label: "switchboard.ingress"))
         try await runtime.serve(serve)
     }

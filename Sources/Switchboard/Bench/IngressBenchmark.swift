@@ -126,8 +126,7 @@ public struct IngressBenchmark: Sendable {
         let pacedFailures = LatencyRecorder()
         let cpu1 = children.map { $0.cpuSeconds() }
         let threads1 = children.map { ThreadCPU.snapshot(pid: $0.pid) }
-        let broker = DevBrokerCPU.start()
-        let own1 = ProcessFigures.cpuSeconds()
+        let others = RunCPU()
         let pacedCount = min(count, Int(rate * 10))
         await PacedSender.run(count: pacedCount, rate: rate) { i in
             let result = await call(i)
@@ -139,12 +138,11 @@ public struct IngressBenchmark: Sendable {
         for (child, before) in zip(children, threads1) {
             print("  \(child.name) CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot(pid: child.pid).since(before), requests: paced.count))
         }
-        print("  " + ((broker?.summary(requests: paced.count) ?? "") + Self.ownShare(since: own1, requests: paced.count)).dropFirst(2))
+        print("  " + others.alongside(requests: paced.count, thisProcess: Self.benchProcess).dropFirst(2))
 
         // Full speed with `concurrency` calls in flight.
         let cpu0 = children.map { $0.cpuSeconds() }
-        let fullBroker = DevBrokerCPU.start()
-        let own0 = ProcessFigures.cpuSeconds()
+        let fullOthers = RunCPU()
         let full = LatencyRecorder()
         let start = ContinuousClock.now
         let (count, concurrency) = (self.count, self.concurrency)
@@ -168,17 +166,13 @@ public struct IngressBenchmark: Sendable {
         let perRequest = cpu.map { $0 * 1000 / Double(max(1, full.count)) }
         print(String(format: "  CPU per request: %.3f ms in total (", perRequest.reduce(0, +))
               + zip(children, perRequest).map { String(format: "%@ %.3f ms", $0.name, $1) }.joined(separator: ", ") + ")"
-              + (fullBroker?.summary(requests: full.count) ?? "") + Self.ownShare(since: own0, requests: full.count))
+              + fullOthers.alongside(requests: full.count, thisProcess: Self.benchProcess))
         print("peak RSS: " + children.map { String(format: "%@ %.0f MiB", $0.name, $0.peakRSSMiB()) }.joined(separator: ", "))
         if failures + pacedFailures.count > 0 {
             print("failed calls: \(failures) at full speed, \(pacedFailures.count) paced")
         }
     }
 
-    /// "; load generator and simulator (this process) 0.190 ms": what the bench itself takes
-    /// of the same cores, per request, since `start` (CPU seconds of this process).
-    static func ownShare(since start: Double, requests: Int) -> String {
-        String(format: "; load generator and simulator (this process) %.3f ms",
-               (ProcessFigures.cpuSeconds() - start) * 1000 / Double(max(1, requests)))
-    }
+    /// What the bench's own process runs: its CPU is reported beside the children's.
+    static let benchProcess = "load generator and simulator"
 }

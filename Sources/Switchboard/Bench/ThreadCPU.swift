@@ -113,6 +113,12 @@ struct RunCPU {
         (ProcessFigures.cpuSeconds() - process) * 1000 / Double(max(1, requests))
     }
 
+    /// "; dev broker (other process) …; <name> (this process) …": what the processes beside the
+    /// measured ones took of the same cores, per request.
+    func alongside(requests: Int, thisProcess name: String) -> String {
+        (broker?.summary(requests: requests) ?? "") + String(format: "; %@ (this process) %.3f ms", name, msPerRequest(requests))
+    }
+
     /// "  CPU by thread, ms per request: …; dev broker (other process) …"
     func byThread(requests: Int) -> String {
         "  CPU by thread, ms per request: " + ThreadCPU.summary(ThreadCPU.snapshot().since(threads), requests: requests)

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPClient
 import Hummingbird
 import Kafka
 import Logging
@@ -30,12 +29,8 @@ extension SwitchboardRuntime {
         let redis = try await connectRedis()
         defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        // The stages run beside the ingress, if any, with the provider client they call through.
-        let http = options.stages.isEmpty ? nil : HTTPClient(logger: logger)
-        defer { http?.shutdown() }
-        var stages = StageSet()
-        if let http { stages = try await makeStages(Self.withSettlement(options.stages), redis: redis, producer: producer, http: http) }
-        defer { if let store = stages.store { Task { try? await store.close() } } }
+        let stages = try await makeStages(options.stages, redis: redis, producer: producer)
+        defer { stages.close() }
         let replyTopic = HTTPIngress.replyTopic(config: config, instance: options.instance)
         // The gateway stage runs here on each call unless the config sends calls to its own stage.
         let gateway = config.gateway.admitAtIngress

@@ -87,24 +87,31 @@ public struct SwitchboardRuntime: Sendable {
         return client
     }
 
-    /// The stage runners of one process and what they share.
+    /// The stage runners of one process and what their stages opened.
     public struct StageSet {
+        /// The roles run, settlement included when the gateway is.
+        public var roles: [StageRole] = []
         public var runners: [StageRunner] = []
         /// The collection admin routes, when the process runs the embedder.
         var admin: CollectionAdmin?
-        /// The vector store the retrieval stages opened, for the process to close when it stops.
+        /// The vector store the retrieval stages opened.
         var store: (any VectorStore)?
+        /// The providers' HTTP client, when the process runs the completer.
+        var http: HTTPClient?
+
+        /// Shuts down what the stages opened; call once their runners have stopped.
+        func close() {
+            http?.shutdown()
+            if let store { Task { try? await store.close() } }
+        }
     }
 
-    /// `roles` with settlement added when the gateway is among them: the gateway admits
-    /// against the limits, so its process also settles them.
-    public static func withSettlement(_ roles: [StageRole]) -> [StageRole] {
-        roles.contains(.gateway) && !roles.contains(.settlement) ? roles + [.settlement] : roles
-    }
-
-    /// Builds the runners of `roles` on shared clients, each in its own consumer group.
-    public func makeStages(_ roles: [StageRole], redis: RedisClient, producer: KafkaProducer, http: HTTPClient) async throws -> StageSet {
+    /// Builds the runners of `given` on the process's Redis and producer, each in its own
+    /// consumer group. The gateway admits against the limits, so settlement comes with it.
+    public func makeStages(_ given: [StageRole], redis: RedisClient, producer: KafkaProducer) async throws -> StageSet {
         var set = StageSet()
+        let roles = given.contains(.gateway) && !given.contains(.settlement) ? given + [.settlement] : given
+        set.roles = roles
         // The embedding model and the vector store, loaded once for the stages that need them.
         var retrieval: (embedder: MiniLMEmbedder, store: any VectorStore)?
         if roles.contains(.embedder) || roles.contains(.retriever) {
@@ -132,6 +139,8 @@ public struct SwitchboardRuntime: Sendable {
                 stage = try await makeRouter(embedder: sharedEmbedder)
                 options.window = 2000
             case .completer:
+                let http = HTTPClient(logger: logger)
+                set.http = http
                 stage = makeCompleter(http: http, redis: redis, producer: producer)
                 options.window = config.completer.window
                 options.maxInFlight = config.completer.maxInFlight
@@ -148,8 +157,8 @@ public struct SwitchboardRuntime: Sendable {
                 let (directory, indexer) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
                 stage = EmbedderStage(topics: config.topics, directory: directory, indexer: indexer, serializer: serializer, logger: logger)
                 set.admin = CollectionAdmin(directory: directory, indexer: indexer, embedder: retrieval.embedder, serializer: serializer,
-                                        consumer: consumerConfiguration, ingestTopic: config.topics.ingest,
-                                        reranker: config.retrieval.reranker, logger: logger)
+                                            consumer: consumerConfiguration, ingestTopic: config.topics.ingest,
+                                            reranker: config.retrieval.reranker, logger: logger)
                 // Enough documents in flight to fill batches across documents, few enough to stay in memory.
                 options.window = 64
                 options.maxInFlight = 256
@@ -160,16 +169,14 @@ public struct SwitchboardRuntime: Sendable {
     }
 
     /// Runs `roles` in this process until a shutdown signal.
-    public func run(roles given: [StageRole], metricsPort: Int? = nil) async throws {
-        let roles = Self.withSettlement(given)
+    public func run(roles: [StageRole], metricsPort: Int? = nil) async throws {
         // Metrics objects bind to the backend when created: bootstrap before any stage exists.
         _ = MetricsBootstrap.registry()
         let redis = try await connectRedis()
         defer { redis.shutdown() }
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let http = HTTPClient(logger: logger)
-        let stages = try await makeStages(roles, redis: redis, producer: producer, http: http)
-        defer { if let store = stages.store { Task { try? await store.close() } } }
+        let stages = try await makeStages(roles, redis: redis, producer: producer)
+        defer { stages.close() }
         let runners = stages.runners
         let readiness = Readiness(conditions: runners.map { runner in { runner.hasPartitions } })
         let router = Router()
@@ -186,10 +193,9 @@ public struct SwitchboardRuntime: Sendable {
                 logger.info("serving /metrics /healthz /readyz", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
             logger: logger)
-        logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue))", "kafka": "\(config.resolvedBootstrapServers())"])
+        logger.info("starting", metadata: ["roles": "\(stages.roles.map(\.rawValue))", "kafka": "\(config.resolvedBootstrapServers())"])
         try await app.runService()
         await producer.close()
-        http.shutdown()
     }
 }
 
