@@ -13,6 +13,8 @@ import Logging
 public final class MiniLMEmbedder: TextEmbedder {
     /// The model this embedder implements.
     public static let identifier = "sentence-transformers/all-MiniLM-L6-v2"
+    /// Values per vector.
+    public static let vectorDimension = MiniLMShape.hidden
 
     /// 384.
     public let dimension = MiniLMShape.hidden

@@ -1,9 +1,9 @@
 """The official OpenAI Python SDK against `switchboard serve`.
 
 Usage: openai_sdk.py BASE_URL API_KEY
-Checks a chat completion, a streamed one (with usage), a 401 with a bad key, the model list,
-and a 429 (with Retry-After)
-once the key's tenant is over its per-minute limit. Exits non-zero on the first failure.
+Checks a chat completion, a streamed one (with usage), embeddings (the SDK's default base64
+form and plain numbers), a 401 with a bad key, the model list, and a 429 (with Retry-After)
+once the key's tenant is over its per-minute limit (5 calls). Exits non-zero on the first failure.
 """
 import sys
 
@@ -36,8 +36,18 @@ assert finish in ("stop", "length"), finish
 assert usage and usage.completion_tokens > 0, usage
 print("stream ok:", len(pieces), "chunks,", repr("".join(pieces)[:40]), "usage", usage.prompt_tokens, usage.completion_tokens)
 
+texts = ["The quick brown fox jumps over the lazy dog.", "How do I read a file line by line in Python?"]
+vectors = client.embeddings.create(model="minilm", input=texts)  # the SDK asks for base64 and decodes it
+assert [item.index for item in vectors.data] == [0, 1], vectors.data
+assert all(len(item.embedding) == 384 for item in vectors.data), [len(item.embedding) for item in vectors.data]
+assert abs(sum(x * x for x in vectors.data[0].embedding) - 1) < 1e-3, "MiniLM's vectors are normalised"
+assert vectors.usage.prompt_tokens > 0, vectors.usage
+plain = client.embeddings.create(model="minilm", input=texts[0], encoding_format="float")
+assert max(abs(a - b) for a, b in zip(plain.data[0].embedding, vectors.data[0].embedding)) < 1e-6
+print("embeddings ok:", len(vectors.data), "vectors of", len(vectors.data[0].embedding), "usage", vectors.usage.prompt_tokens)
+
 models = [m.id for m in client.models.list()]
-assert "sim-small" in models, models
+assert "sim-small" in models and "minilm" in models, models
 print("models ok:", models)
 
 wrong = openai.OpenAI(base_url=base_url + "/v1", api_key="sk-sb-not-a-key", max_retries=0, timeout=30)

@@ -101,9 +101,12 @@ public struct TopicNames: Sendable, Decodable {
     public var ingest = "docs.ingest.v1"
     /// One acknowledgement per ingested document.
     public var indexed = "docs.indexed.v1"
+    /// Embedding calls (`POST /v1/embeddings`) for the embedding service, credentials removed.
+    public var embed = "llm.embed.v1"
 
     enum CodingKeys: String, CodingKey {
         case requests, requestsV2 = "requests_v2", route, retrieve, complete, results, usage, deadLetter = "dead_letter", ingest, indexed
+        case embed
     }
 
     public init() {}
@@ -120,6 +123,7 @@ public struct TopicNames: Sendable, Decodable {
         deadLetter = try c.decodeIfPresent(String.self, forKey: .deadLetter) ?? deadLetter
         ingest = try c.decodeIfPresent(String.self, forKey: .ingest) ?? ingest
         indexed = try c.decodeIfPresent(String.self, forKey: .indexed) ?? indexed
+        embed = try c.decodeIfPresent(String.self, forKey: .embed) ?? embed
     }
 }
 

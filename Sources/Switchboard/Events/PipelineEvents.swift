@@ -41,12 +41,14 @@ public struct Reply: Sendable, Codable, Equatable {
     public var retrieval: RetrievalResult? = nil
     /// How the prompt cache served the request.
     public var cache: CacheInfo? = nil
+    /// The vectors of an embedding call, one per input in order (``EmbeddingVector``).
+    public var embeddings: [String]? = nil
 
     public enum Status: String, Sendable, Codable { case ok, error }
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", status, apiVersion = "api_version", error, provider, model, choices, usage, timings
-        case route, retrieval, cache
+        case route, retrieval, cache, embeddings
     }
 
     public init(requestID: String, status: Status, apiVersion: String = "v1", error: ReplyError? = nil,

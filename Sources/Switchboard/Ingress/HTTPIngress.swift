@@ -4,7 +4,8 @@ import Kafka
 import Logging
 import NIOCore
 
-/// The HTTP ingress: OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`.
+/// The HTTP ingress: OpenAI-compatible `POST /v1/chat/completions`, `POST /v1/embeddings`
+/// and `GET /v1/models`.
 /// It authenticates the bearer key, turns each call into a request event, and waits for the
 /// reply on its own reply topic (one per ingress process, so several run side by side without
 /// taking each other's replies). With `gateway` set it runs the gateway stage on the event in
@@ -26,11 +27,25 @@ public struct HTTPIngress: Sendable {
     let maxBodyBytes: Int
     let timeout: Duration
     let logger: Logger
+    /// Limits and budgets for the calls admitted here (embeddings; chat too with `gateway`).
+    let admission: AdmissionControl?
+    let gatewaySettings: GatewaySettings
+    let emitter: ReplyEmitter
+    /// Embedding calls go here, for the embedding service.
+    let embedTopic: String
+    /// The embedding service's model, as calls name it (`embeddings.model`).
+    let embeddingModel: String
 
-    public init(config: SwitchboardConfig, keys: KeyDirectory, gateway: GatewayStage? = nil, producer: KafkaProducer,
-                replies: ReplyReader, timeout: Duration, logger: Logger) {
+    /// - Parameter admission: limits for embedding calls; defaults to the gateway's.
+    public init(config: SwitchboardConfig, keys: KeyDirectory, gateway: GatewayStage? = nil, admission: AdmissionControl? = nil,
+                producer: KafkaProducer, replies: ReplyReader, timeout: Duration, logger: Logger) {
         self.keys = keys
         self.gateway = gateway
+        self.admission = admission ?? gateway?.admission
+        self.gatewaySettings = config.gateway
+        self.emitter = ReplyEmitter(topics: config.topics)
+        self.embedTopic = config.topics.embed
+        self.embeddingModel = config.embeddings.model
         self.producer = producer
         self.replies = replies
         self.replyTopic = replies.topic
@@ -49,27 +64,43 @@ public struct HTTPIngress: Sendable {
     /// Adds the API routes to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.post("/v1/chat/completions") { request, _ in await chatCompletion(request) }
+        router.post("/v1/embeddings") { request, _ in await embeddings(request) }
         router.get("/v1/models") { request, _ in await listModels(request) }
     }
 
-    func chatCompletion(_ request: Request) async -> Response {
-        let start = ContinuousClock.now
-        // Refused before the body is read whole: by its declared length, then while reading.
+    /// What the door decided about a call with a body.
+    enum Door {
+        /// A known key, its `Authorization` value, and the body, read whole within the limit.
+        case pass(KeyGrant, authorization: String?, body: [UInt8])
+        case refused(Response)
+    }
+
+    /// The checks every call with a body passes first: the body's size, refused before it is
+    /// read whole (by its declared length, then while reading), and the bearer key.
+    func door(_ request: Request, route: String) async -> Door {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
-            return Self.error("payload_too_large", "the body is \(length) bytes; the limit is \(maxBodyBytes)", route: "chat")
+            return .refused(Self.error("payload_too_large", "the body is \(length) bytes; the limit is \(maxBodyBytes)", route: route))
         }
         let authorization = request.headers[.authorization]
         guard let grant = await keys.authenticate(authorization: authorization) else {
             let message = authorization == nil ? "missing Authorization header (expected 'Bearer <API key>')" : "unknown or revoked API key"
-            return Self.error("unauthorized", message, route: "chat")
+            return .refused(Self.error("unauthorized", message, route: route))
         }
-        let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
+            let body = try await request.body.collect(upTo: maxBodyBytes)
+            return .pass(grant, authorization: authorization, body: Array(body.readableBytesView))
         } catch {
-            return Self.error("payload_too_large", "the body is larger than \(maxBodyBytes) bytes", route: "chat")
+            return .refused(Self.error("payload_too_large", "the body is larger than \(maxBodyBytes) bytes", route: route))
         }
-        let bytes = Array(body.readableBytesView)
+    }
+
+    func chatCompletion(_ request: Request) async -> Response {
+        let start = ContinuousClock.now
+        let (grant, authorization, bytes): (KeyGrant, String?, [UInt8])
+        switch await door(request, route: "chat") {
+        case .refused(let response): return response
+        case .pass(let g, let a, let b): (grant, authorization, bytes) = (g, a, b)
+        }
         // `stream: true` is answered as server-sent events from the completer's delta events.
         var streamed = false
         var includeUsage = false
@@ -152,6 +183,10 @@ public struct HTTPIngress: Sendable {
             for name in [model.name] + model.aliases where grant.allows(model: name, resolved: model) {
                 data.append(.init(id: name, ownedBy: model.provider))
             }
+        }
+        // The embedding service's model, for `POST /v1/embeddings`.
+        if grant.allows(model: embeddingModel, resolved: nil) {
+            data.append(.init(id: embeddingModel, ownedBy: "switchboard"))
         }
         return Self.json(IngressWire.ModelList(data: data), status: 200, route: "models")
     }

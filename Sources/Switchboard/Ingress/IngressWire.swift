@@ -54,6 +54,45 @@ enum IngressWire {
         var error: Detail
     }
 
+    /// One vector of an embeddings answer: numbers, or OpenAI's base64 form.
+    struct Embedding: Encodable {
+        enum Vector {
+            case float([Float])
+            case base64(String)
+        }
+        var object = "embedding"
+        var index: Int
+        var vector: Vector
+        enum CodingKeys: String, CodingKey { case object, index, embedding }
+
+        init(index: Int, vector: Vector) {
+            self.index = index
+            self.vector = vector
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(object, forKey: .object)
+            try c.encode(index, forKey: .index)
+            switch vector {
+            case .float(let values): try c.encode(values, forKey: .embedding)
+            case .base64(let text): try c.encode(text, forKey: .embedding)
+            }
+        }
+    }
+
+    struct EmbeddingList: Encodable {
+        struct Usage: Encodable {
+            var promptTokens: Int
+            var totalTokens: Int
+            enum CodingKeys: String, CodingKey { case promptTokens = "prompt_tokens", totalTokens = "total_tokens" }
+        }
+        var object = "list"
+        var data: [Embedding]
+        var model: String
+        var usage: Usage
+    }
+
     struct ModelList: Encodable {
         struct Model: Encodable {
             var id: String

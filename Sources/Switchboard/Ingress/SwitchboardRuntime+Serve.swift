@@ -41,13 +41,16 @@ extension SwitchboardRuntime {
             ? [config.topics.requests]
             : [config.topics.route, config.topics.retrieve, config.topics.complete, config.topics.usage]
         // On the dev Kafka a metadata request creates the topic; a real cluster needs it applied.
-        try await producer.prepare(topics: topics + [replyTopic])
+        try await producer.prepare(topics: topics + [config.topics.embed, replyTopic])
         let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
         // The door checks keys with the gateway's own directory (one cache) when it runs here.
         let keys = gateway?.keys ?? KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
                                                  redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
                                                  cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
-        let ingress = HTTPIngress(config: config, keys: keys, gateway: gateway, producer: producer, replies: replies,
+        // Embedding calls are admitted here whether or not chat calls are.
+        let admission = gateway?.admission ?? AdmissionControl(limiter: RateLimiter(redis: redis, prefix: config.redis.keyPrefix),
+                                                               policy: config.gateway.redisFailure, outage: RedisOutage(logger: logger))
+        let ingress = HTTPIngress(config: config, keys: keys, gateway: gateway, admission: admission, producer: producer, replies: replies,
                                   timeout: options.timeout, logger: logger)
         let router = Router()
         ingress.register(on: router)

@@ -19,6 +19,16 @@ extension SwitchboardRuntime {
         }
     }
 
+    /// The stage that answers embedding calls (`POST /v1/embeddings`) with `embedder`; calls
+    /// arriving together share forward passes.
+    public func makeEmbeddingsStage(_ embedder: MiniLMEmbedder) -> EmbeddingsStage {
+        let tokenizer = embedder.tokenizer
+        return EmbeddingsStage(topics: config.topics, modelName: config.embeddings.model,
+                               embedder: CoalescingEmbedder(embedder, batchSize: config.embeddings.batchSize,
+                                                            maxWait: .milliseconds(config.embeddings.batchWaitMs)),
+                               maxTokens: embedder.maxLength, countTokens: { tokenizer.countTokens($0) }, logger: logger)
+    }
+
     /// The configured vector store.
     public func makeVectorStore() async throws -> any VectorStore {
         let settings = config.vectorStore

@@ -162,6 +162,11 @@ public struct SwitchboardRuntime: Sendable {
                 // Enough documents in flight to fill batches across documents, few enough to stay in memory.
                 options.window = 64
                 options.maxInFlight = 256
+                // The same service answers embedding calls from the HTTP ingress, in a group of its own.
+                var callOptions = options
+                callOptions.groupID = "\(config.kafka.groupPrefix)-embeddings"
+                set.runners.append(StageRunner(stage: makeEmbeddingsStage(retrieval.embedder), consumer: consumerConfiguration,
+                                               producer: producer, options: callOptions, logger: logger))
             }
             set.runners.append(StageRunner(stage: stage, consumer: consumerConfiguration, producer: producer, options: options, logger: logger))
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import ProviderSimulator
 import Switchboard
+import VectorStores
 
 /// A pipeline (gateway with Redis, completer, simulator) with an HTTP ingress in front of it,
 /// all in this process on loopback.
@@ -17,9 +18,10 @@ struct IngressHarness {
 
     static func start(tenantExtra: String = "", gatewayExtra: String = "", timeout: Duration = .seconds(30),
                       roles: [StageRole] = [.gateway, .router, .completer], serveStages: [StageRole] = [],
-                      simulator: SimulatorConfiguration = SimulatorConfiguration()) async throws -> IngressHarness {
+                      simulator: SimulatorConfiguration = SimulatorConfiguration(),
+                      vectorStore: (any VectorStore)? = nil) async throws -> IngressHarness {
         let pipeline = try await PipelineHarness.start(simulatorConfiguration: simulator, roles: roles, withRedis: true,
-                                                       tenantExtra: tenantExtra, gatewayExtra: gatewayExtra)
+                                                       tenantExtra: tenantExtra, gatewayExtra: gatewayExtra, vectorStore: vectorStore)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var options = SwitchboardRuntime.ServeOptions()
         options.port = 0

@@ -3,13 +3,14 @@ import HTTPClient
 import ProviderSimulator
 import Switchboard
 import Testing
+import VectorStores
 
 /// `switchboard serve` as HTTP clients see it.
 @Suite("HTTP ingress", .serialized, .timeLimit(.minutes(5)))
 struct IngressTests {
     static func json(_ response: HTTPResponse) -> JSONValue? { try? JSONValue.parse(response.body) }
 
-    @Test("the official openai Python SDK gets a completion, a streamed one with usage, a 401 with a bad key and a 429 over the limit")
+    @Test("the official openai Python SDK gets a completion, a streamed one with usage, embeddings, a 401 with a bad key and a 429 over the limit")
     func openAISDK() async throws {
         let python = PipelineHarness.repositoryRoot() + "/.deps/venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -17,7 +18,8 @@ struct IngressTests {
             return
         }
         try await MinuteWindow.awayFromBoundary()
-        let ingress = try await IngressHarness.start(tenantExtra: "limits: {requests_per_minute: 3}")
+        let ingress = try await IngressHarness.start(tenantExtra: "limits: {requests_per_minute: 5}",
+                                                     roles: [.gateway, .router, .completer, .embedder], vectorStore: ExactVectorStore())
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [PipelineHarness.repositoryRoot() + "/ops/checks/openai_sdk.py", ingress.baseURL, PipelineHarness.devKey]

@@ -99,6 +99,7 @@ struct PipelineHarness {
           complete: test.\(id).complete
           ingest: test.\(id).ingest
           indexed: test.\(id).indexed
+          embed: test.\(id).embed
           results: test.\(id).results
           usage: test.\(id).usage
           dead_letter: test.\(id).dlq
@@ -134,7 +135,7 @@ struct PipelineHarness {
         let topics = config.topics
         try await producer.prepare(topics: [topics.requests, topics.requestsV2 ?? topics.requests, topics.route, topics.retrieve, topics.complete, topics.results,
                                             topics.usage, topics.deadLetter, topics.results + ".custom",
-                                            topics.ingest, topics.indexed])
+                                            topics.ingest, topics.indexed, topics.embed])
         let http = HTTPClientBox.shared
         let redis = try await runtime.connectRedis()
         var runners: [StageRunner] = []
@@ -168,6 +169,13 @@ struct PipelineHarness {
             let options = StageRunner.Options(window: window, maxInFlight: max(window, 4000),
                                               deadLetterTopic: topics.deadLetter, groupID: "test-\(id)-\(role.rawValue)")
             runners.append(StageRunner(stage: stage, consumer: runtime.consumerConfiguration, producer: producer, options: options, logger: logger))
+            if role == .embedder {
+                // The embedding service answers embedding calls too, as under `switchboard run`.
+                var callOptions = options
+                callOptions.groupID = "test-\(id)-embeddings"
+                runners.append(StageRunner(stage: runtime.makeEmbeddingsStage(try SharedEmbedder.get()), consumer: runtime.consumerConfiguration,
+                                           producer: producer, options: callOptions, logger: logger))
+            }
             if role == .gateway && withRedis && !roles.contains(.settlement) {
                 runners.append(StageRunner(stage: UsageSettlementStage(config: config, redis: redis, logger: logger),
                                            consumer: runtime.consumerConfiguration, producer: producer,

@@ -72,4 +72,27 @@ struct EventContractTests {
         #expect(problems.contains("$.max_tokens: must be >= 1"))
         #expect(problems.contains("$.messages[0].content: is required"))
     }
+
+    @Test("an embedding call matches llm.embed.v1 and its answer llm.results.v1; vectors travel as exact float32 in base64")
+    func embeddings() {
+        let task = EmbeddingTask(requestID: "e1", principal: Principal(tenant: "acme", keyID: "k1"), model: "minilm",
+                                 input: ["one", "two"], replyTo: "llm.results.ingress-a", deadlineMs: 2, receivedAtMs: 1)
+        let record = KafkaOutgoingRecord(topic: "llm.embed.v1", key: Array("e1".utf8), value: EventCoding.encode(task),
+                                         headers: EventHeaders.make(type: EmbeddingTask.eventType, id: "e1",
+                                                                    extra: [KafkaHeader(CEHeader.replyTo, task.replyTo)]))
+        #expect(violations(record, "llm.embed.v1") == [])
+        var empty = record
+        empty.value = Array(#"{"request_id":"e1","principal":{"tenant":"a","key_id":"k"},"model":"minilm","input":[],"reply_to":"t","received_at_ms":1}"#.utf8)
+        #expect(violations(empty, "llm.embed.v1") == ["$.input: must have at least 1 items"])
+
+        let vector: [Float] = [0, -0.0, 1.5e-7, -3.25, .greatestFiniteMagnitude, 0.1]
+        let text = EmbeddingVector.encode(vector)
+        #expect(EmbeddingVector.decode(text).map { $0.map(\.bitPattern) } == vector.map(\.bitPattern))
+        #expect(EmbeddingVector.decode("not base64!") == nil)
+        #expect(EmbeddingVector.decode("AAA=") == nil, "2 bytes are not a float32")
+        var reply = Reply(requestID: "e1", status: .ok, provider: "local", model: "minilm",
+                          usage: Usage(inputTokens: 6, outputTokens: 0, costPicoUSD: 0), timings: ["embed_ms": 1])
+        reply.embeddings = [text, text]
+        #expect(violations(emitter.reply(reply, to: "llm.results.v1"), "llm.results.v1") == [])
+    }
 }
