@@ -65,17 +65,9 @@ extension HTTPIngress {
         let record = KafkaOutgoingRecord(topic: embedTopic, key: Array(requestID.utf8), value: EventCoding.encode(task), headers: headers)
         logEmbeddings(requestID: requestID, grant: grant, outcome: "forwarded", code: nil, start: start)
         let arrival: ReplyReader.Arrival
-        do {
-            arrival = try await replies.wait(for: requestID, timeout: timeout) { [producer] failed in
-                producer.produce(record) { report in
-                    if case .failure(let error) = report { failed(error) }
-                }
-            }
-        } catch let error as KafkaError {
-            logger.error("ingress could not produce the embedding call", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
-            return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "embeddings", status: 503)
-        } catch {
-            return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "embeddings")
+        switch await exchange([record], requestID: requestID, route: "embeddings") {
+        case .reply(let reply): arrival = reply
+        case .failed(let response): return response
         }
         IngressMetrics.duration(since: start)
         guard let value = arrival.record.value, let reply = try? EventCoding.decode(Reply.self, from: value) else {

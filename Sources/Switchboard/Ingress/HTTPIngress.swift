@@ -130,22 +130,36 @@ public struct HTTPIngress: Sendable {
         if streamed {
             return await streamedCompletion(requestID: requestID, records: records, includeUsage: includeUsage)
         }
-        let arrival: ReplyReader.Arrival
+        switch await exchange(records, requestID: requestID, route: "chat") {
+        case .reply(let arrival): return respond(arrival.record.value, requestID: requestID, start: start)
+        case .failed(let response): return response
+        }
+    }
+
+    /// How waiting for a call's reply ended.
+    enum Exchange {
+        case reply(ReplyReader.Arrival)
+        /// The pipeline could not be reached (503) or did not answer in time (504).
+        case failed(Response)
+    }
+
+    /// Produces `records` (the call's event, and what goes with it) without waiting for their
+    /// delivery reports, and waits for the reply to `requestID` on this ingress's topic.
+    func exchange(_ records: [KafkaOutgoingRecord], requestID: String, route: String) async -> Exchange {
         do {
-            arrival = try await replies.wait(for: requestID, timeout: timeout) { [producer] failed in
+            return .reply(try await replies.wait(for: requestID, timeout: timeout) { [producer] failed in
                 for record in records {
                     producer.produce(record) { report in
                         if case .failure(let error) = report { failed(error) }
                     }
                 }
-            }
+            })
         } catch let error as KafkaError {
-            logger.error("ingress could not produce the request", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
-            return Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: "chat", status: 503)
+            logger.error("ingress could not produce the call", metadata: ["request_id": "\(requestID)", "route": "\(route)", "error": "\(error)"])
+            return .failed(Self.error("provider_unavailable", "the pipeline is not reachable; retry shortly", route: route, status: 503))
         } catch {
-            return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "chat")
+            return .failed(Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: route))
         }
-        return respond(arrival.record.value, requestID: requestID, start: start)
     }
 
     /// The HTTP response for a reply event's value, the call's duration recorded.
