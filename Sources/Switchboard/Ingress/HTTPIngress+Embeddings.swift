@@ -11,8 +11,10 @@ import Kafka
 /// calls; the local model costs nothing against budgets). It then produces an `llm.embed.v1`
 /// event without the credential and waits for the service's reply on its own reply topic.
 extension HTTPIngress {
-    /// The most inputs one call may carry (OpenAI's limit).
-    static let maxEmbeddingInputs = 2048
+    /// The most inputs one call may carry. OpenAI takes 2,048; here the vectors come back in one
+    /// Kafka record (about 2 KB each for 384 float32 values in base64), and 256 of them keep it
+    /// well under a broker's default limit of 1 MB per record.
+    static let maxEmbeddingInputs = 256
 
     /// The names a call may give the embedding model: the configured one and the model's own.
     var embeddingModelNames: [String] { [embeddingModel, MiniLMEmbedder.identifier] }
@@ -134,7 +136,7 @@ struct EmbeddingCall: Equatable {
         case .array(let items)?:
             guard !items.isEmpty else { return invalid("input must not be an empty array") }
             guard items.count <= HTTPIngress.maxEmbeddingInputs else {
-                return invalid("input has \(items.count) items; the most one call takes is \(HTTPIngress.maxEmbeddingInputs)")
+                return invalid("input has \(items.count) items; the most one call takes is \(HTTPIngress.maxEmbeddingInputs): split it into several calls")
             }
             var texts: [String] = []
             texts.reserveCapacity(items.count)

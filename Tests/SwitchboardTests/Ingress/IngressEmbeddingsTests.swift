@@ -83,6 +83,7 @@ struct IngressEmbeddingsTests {
             ("no input", #"{"model":"minilm"}"#, "", 400, "invalid_request"),
             ("token ids", #"{"model":"minilm","input":[101,2023]}"#, "", 400, "invalid_request"),
             ("an empty text", #"{"model":"minilm","input":["a",""]}"#, "", 400, "invalid_request"),
+            ("257 inputs", #"{"model":"minilm","input":[\#(Array(repeating: "\"a\"", count: 257).joined(separator: ","))]}"#, "", 400, "invalid_request"),
             ("other dimensions", #"{"model":"minilm","input":"hi","dimensions":128}"#, "", 400, "invalid_request"),
             ("a bad format", #"{"model":"minilm","input":"hi","encoding_format":"int8"}"#, "", 400, "invalid_request"),
             ("too long for the model", #"{"model":"minilm","input":"\#(long)"}"#, "", 400, "invalid_request"),
@@ -148,7 +149,12 @@ struct IngressEmbeddingsTests {
         }
         let health = try await ingress.get("/healthz")
         let good = try await ingress.post("/v1/embeddings", body: valid)
+        // The most inputs a call takes: 256 vectors in one reply.
+        let inputs = (0..<256).map { "text number \($0)" }
+        let full = try await ingress.post("/v1/embeddings", body: Array(try JSONSerialization.data(withJSONObject: ["model": "minilm", "input": inputs])))
         await ingress.stop()
+        #expect(full.status == 200, "\(full.bodyText.prefix(300))")
+        #expect(Self.json(full)?["data"]?.arrayValue?.count == 256)
         #expect(answers.count == bodies.count)
         let wrong = answers.filter { !($0.0 == 200 || ((400...499).contains($0.0) && $0.1 != nil)) }
         #expect(wrong.isEmpty, "\(wrong.prefix(10))")
