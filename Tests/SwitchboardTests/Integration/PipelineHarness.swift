@@ -17,11 +17,17 @@ enum SharedEmbedder {
     static func get() throws -> MiniLMEmbedder {
         try model.withLock { current in
             if let current { return current }
-            let directory = ModelLocation.defaultDirectory(currentDirectory: PipelineHarness.repositoryRoot())
-            let loaded = try MiniLMEmbedder(modelDirectory: directory, maxLength: 512)   // the default chunker keeps passages up to 512 tokens whole
+            let loaded = try fresh()
             current = loaded
             return loaded
         }
+    }
+
+    /// A model of its own, for a stage that must not queue behind other suites' embedding
+    /// work on the shared one (a call waits for every batch queued before it).
+    static func fresh() throws -> MiniLMEmbedder {
+        let directory = ModelLocation.defaultDirectory(currentDirectory: PipelineHarness.repositoryRoot())
+        return try MiniLMEmbedder(modelDirectory: directory, maxLength: 512)   // the default chunker keeps passages up to 512 tokens whole
     }
 }
 
@@ -173,7 +179,7 @@ struct PipelineHarness {
                 // The embedding service answers embedding calls too, as under `switchboard run`.
                 var callOptions = options
                 callOptions.groupID = "test-\(id)-embeddings"
-                runners.append(StageRunner(stage: runtime.makeEmbeddingsStage(try SharedEmbedder.get()), consumer: runtime.consumerConfiguration,
+                runners.append(StageRunner(stage: runtime.makeEmbeddingsStage(try SharedEmbedder.fresh()), consumer: runtime.consumerConfiguration,
                                            producer: producer, options: callOptions, logger: logger))
             }
             if role == .gateway && withRedis && !roles.contains(.settlement) {
