@@ -107,6 +107,18 @@ struct IngressEmbeddingsTests {
         #expect(responses[2].headers.first("retry-after") != nil)
     }
 
+    @Test("a key whose scope lists only chat models is forbidden the embedding model, and /v1/models leaves it out")
+    func scope() async throws {
+        let ingress = try await Self.start(tenantExtra: "models: [sim-small]")
+        let call = try await ingress.post("/v1/embeddings", body: Array(#"{"model":"minilm","input":"hi"}"#.utf8))
+        let models = try await ingress.get("/v1/models")
+        await ingress.stop()
+        #expect(call.status == 403, "\(call.bodyText)")
+        #expect(Self.json(call)?["error"]?["code"]?.stringValue == "forbidden")
+        let ids = Self.json(models)?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        #expect(ids.contains("sim-small") && !ids.contains("minilm"), "\(ids)")
+    }
+
     @Test("2,000 mutated embedding calls: each gets one answer, 200 or a 4xx with a code, and the ingress stays healthy")
     func mutated() async throws {
         let ingress = try await Self.start()
