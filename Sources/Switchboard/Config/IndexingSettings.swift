@@ -9,7 +9,9 @@ public struct EmbeddingSettings: Sendable, Decodable {
     public var modelDir: String?
     /// Texts per forward pass; chunks of several documents are batched together.
     public var batchSize = 32
-    /// How long a partial batch waits for more texts before it runs.
+    /// How long a partial batch of document chunks waits for more while the model is idle
+    /// (chunks that arrive while a batch runs go in the next one anyway). Queries and
+    /// embedding calls never wait: they start at once on an idle model.
     public var batchWaitMs = 5
     /// Whole passages up to 512 tokens in one chunk (BERT's 512 positions): on the labelled
     /// python-docs-faq set this scores higher than 256-token pieces (README › Retrieval quality).

@@ -20,12 +20,12 @@ extension SwitchboardRuntime {
     }
 
     /// The stage that answers embedding calls (`POST /v1/embeddings`) with `embedder`; calls
-    /// arriving together share forward passes.
+    /// arriving while a pass runs share the next one.
     public func makeEmbeddingsStage(_ embedder: MiniLMEmbedder) -> EmbeddingsStage {
         let tokenizer = embedder.tokenizer
         return EmbeddingsStage(topics: config.topics, modelName: config.embeddings.model,
-                               embedder: CoalescingEmbedder(embedder, batchSize: config.embeddings.batchSize,
-                                                            maxWait: .milliseconds(config.embeddings.batchWaitMs)),
+                               // A call runs at once when the model is idle; calls arriving while it runs share the next pass.
+                               embedder: CoalescingEmbedder(embedder, batchSize: config.embeddings.batchSize),
                                maxTokens: embedder.maxLength, countTokens: { tokenizer.countTokens($0) }, logger: logger)
     }
 

@@ -148,8 +148,7 @@ public struct SwitchboardRuntime: Sendable {
                 guard let retrieval else { continue }
                 let (directory, _) = makeIndexer(store: retrieval.store, embedder: retrieval.embedder)
                 stage = RetrieverStage(topics: config.topics, directory: directory,
-                                       embedder: CoalescingEmbedder(retrieval.embedder, batchSize: config.embeddings.batchSize,
-                                                                    maxWait: .milliseconds(1)),
+                                       embedder: CoalescingEmbedder(retrieval.embedder, batchSize: config.embeddings.batchSize),
                                        settings: config.retrieval, logger: logger)
                 options.window = 256
             case .embedder:
