@@ -27,8 +27,12 @@ struct IngressTests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let text = await Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }.value
-        process.waitUntilExit()
+        let child = Unchecked(value: (process, output))
+        let text = await offPool {
+            let data = child.value.1.fileHandleForReading.readDataToEndOfFile()
+            child.value.0.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
         await ingress.stop()
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("all ok"), "\(text)")

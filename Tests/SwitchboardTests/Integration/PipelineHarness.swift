@@ -14,18 +14,30 @@ import VectorStores
 enum SharedEmbedder {
     private static let model = Mutex<MiniLMEmbedder?>(nil)
 
+    private static let callsModel = Mutex<MiniLMEmbedder?>(nil)
+
     static func get() throws -> MiniLMEmbedder {
         try model.withLock { current in
             if let current { return current }
-            let loaded = try fresh()
+            let loaded = try load()
             current = loaded
             return loaded
         }
     }
 
-    /// A model of its own, for a stage that must not queue behind other suites' embedding
-    /// work on the shared one (a call waits for every batch queued before it).
-    static func fresh() throws -> MiniLMEmbedder {
+    /// A second model for the stages that answer embedding calls, so those calls never queue
+    /// behind another suite's corpus on the first one (a call waits for every batch queued
+    /// before it, and the HTTP tests have deadlines).
+    static func forCalls() throws -> MiniLMEmbedder {
+        try callsModel.withLock { current in
+            if let current { return current }
+            let loaded = try load()
+            current = loaded
+            return loaded
+        }
+    }
+
+    private static func load() throws -> MiniLMEmbedder {
         let directory = ModelLocation.defaultDirectory(currentDirectory: PipelineHarness.repositoryRoot())
         return try MiniLMEmbedder(modelDirectory: directory, maxLength: 512)   // the default chunker keeps passages up to 512 tokens whole
     }
@@ -179,7 +191,7 @@ struct PipelineHarness {
                 // The embedding service answers embedding calls too, as under `switchboard run`.
                 var callOptions = options
                 callOptions.groupID = "test-\(id)-embeddings"
-                runners.append(StageRunner(stage: runtime.makeEmbeddingsStage(try SharedEmbedder.fresh()), consumer: runtime.consumerConfiguration,
+                runners.append(StageRunner(stage: runtime.makeEmbeddingsStage(try SharedEmbedder.forCalls()), consumer: runtime.consumerConfiguration,
                                            producer: producer, options: callOptions, logger: logger))
             }
             if role == .gateway && withRedis && !roles.contains(.settlement) {

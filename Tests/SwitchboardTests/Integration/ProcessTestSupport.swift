@@ -68,3 +68,18 @@ struct ChildPipeline {
         return false
     }
 }
+
+/// Runs blocking `body` (reading a child's output to its end, waiting for it to exit) on a
+/// thread of its own. The test process has only as many cooperative threads as cores (two
+/// here), and one blocked for a child's lifetime stalls every other suite's servers and
+/// simulators running at the same time.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}
+
+/// Lets a `Process` or `Pipe` be used from `offPool`'s thread.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+}

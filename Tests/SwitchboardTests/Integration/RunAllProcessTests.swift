@@ -97,7 +97,8 @@ struct RunAllProcessTests {
 
         // Graceful stop: the process drains, commits and exits cleanly.
         process.terminate()
-        process.waitUntilExit()
+        let running = Unchecked(value: process)
+        await offPool { running.value.waitUntilExit() }
         #expect(process.terminationStatus == 0)
 
         // One JSON line per request at the gateway, lines at the end of the pipeline, and never the key.
