@@ -16,7 +16,9 @@ extension SwitchboardRuntime {
                 logger.warning("semantic cache off: the embedding model did not load", metadata: ["error": "\(error)"])
             }
         }
-        return PromptCache(redis: redis, settings: config.cache, embedder: semanticEmbedder, logger: logger)
+        // Questions looked up at the same time share forward passes instead of queueing one by one.
+        let batched = semanticEmbedder.map { CoalescingEmbedder($0, batchSize: config.embeddings.batchSize) }
+        return PromptCache(redis: redis, settings: config.cache, embedder: batched, logger: logger)
     }
 }
 

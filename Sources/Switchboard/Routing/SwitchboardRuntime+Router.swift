@@ -33,7 +33,8 @@ extension SwitchboardRuntime {
         }
         var semantic: SemanticRoutes?
         if let config = routing.semantic, !config.routes.isEmpty, let embedder {
-            semantic = try await SemanticRoutes.build(config, embedder: embedder)
+            // Requests routed at the same time share forward passes instead of queueing one by one.
+            semantic = try await SemanticRoutes.build(config, embedder: CoalescingEmbedder(embedder, batchSize: self.config.embeddings.batchSize))
         }
         let tokenizer = (embedder as? MiniLMEmbedder)?.tokenizer ?? (try? WordPieceTokenizer(
             vocabularyURL: ModelLocation.defaultDirectory().appendingPathComponent(ModelLocation.vocabularyFile)))
