@@ -17,7 +17,7 @@ public final class MiniLMEmbedder: TextEmbedder {
     public static let vectorDimension = MiniLMShape.hidden
 
     /// 384.
-    public let dimension = MiniLMShape.hidden
+    public let dimension = MiniLMEmbedder.vectorDimension
     /// `sentence-transformers/all-MiniLM-L6-v2`.
     public let modelID = MiniLMEmbedder.identifier
     /// The tokenizer used for embedding, for callers that chunk or count tokens.

@@ -358,6 +358,13 @@ public struct GatewaySettings: Sendable, Decodable {
     public var keyCacheMs = 2000
     /// How long an admitted request holds a concurrency slot when no usage event releases it.
     public var inFlightTTLMs = 300_000
+
+    /// How long a request due by `deadline` (epoch ms) may hold its slot: `inFlightTTLMs`, or
+    /// 5 s past the deadline when that is sooner (at least 1 s).
+    public func inFlightTTLMs(deadline: Int64?) -> Int {
+        guard let deadline else { return inFlightTTLMs }
+        return max(1000, min(inFlightTTLMs, Int(deadline - Timestamp.nowMs()) + 5000))
+    }
     /// Route in the gateway's own process (one Kafka hop fewer) whenever it can: when the
     /// routing needs no embedding model (no semantic routes), or the process has the model
     /// loaded anyway (`run all`). Otherwise, or when false, requests go to the router stage

@@ -17,6 +17,11 @@ public struct AdmissionControl: Sendable {
         self.outage = outage
     }
 
+    /// The gateway's limits on `redis`, as `config` sets them.
+    public init(config: SwitchboardConfig, redis: RedisClient, outage: RedisOutage) {
+        self.init(limiter: RateLimiter(redis: redis, prefix: config.redis.keyPrefix), policy: config.gateway.redisFailure, outage: outage)
+    }
+
     /// nil when admitted; otherwise the error to reply with.
     public func admit(_ demand: RateLimiter.Demand) async -> ReplyError? {
         do {
@@ -52,5 +57,10 @@ public enum GatewayMetrics {
 public enum TokenEstimate {
     public static func prompt(_ messages: [ChatMessage]) -> Int {
         messages.reduce(0) { $0 + ($1.content.utf8.count + 3) / 4 + 4 }
+    }
+
+    /// Texts to embed: the same quarter of the bytes, plus the model's 2 framing tokens each.
+    public static func texts(_ texts: [String]) -> Int {
+        texts.reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 2 }
     }
 }

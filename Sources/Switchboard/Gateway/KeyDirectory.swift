@@ -60,6 +60,14 @@ public final class KeyDirectory: Sendable {
         self.outage = outage
     }
 
+    /// The gateway's directory as `config` sets it: the config's keys, and those in `redis`
+    /// (cached `gateway.key_cache_ms`) when `gateway.keys_in_redis`.
+    public convenience init(config: SwitchboardConfig, redis: RedisClient?, outage: RedisOutage) {
+        self.init(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
+                  redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
+                  cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: outage)
+    }
+
     /// The grant for an `Authorization` header value, or nil (missing, malformed, unknown or revoked).
     public func authenticate(authorization: String?) async -> KeyGrant? {
         guard let token = KeyStore.bearerToken(authorization) else { return nil }

@@ -45,25 +45,15 @@ extension HTTPIngress {
         guard grant.allows(model: call.model, resolved: nil) || grant.allows(model: embeddingModel, resolved: nil) else {
             return reject(ReplyError(.forbidden, "model '\(call.model)' is not allowed for this key"))
         }
-        let deadline = Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let deadline = callDeadline()
         if let admission {
-            var ttl = gatewaySettings.inFlightTTLMs
-            ttl = max(1000, min(ttl, Int(deadline - Timestamp.nowMs()) + 5000))
-            let tokens = call.input.reduce(0) { $0 + ($1.utf8.count + 3) / 4 + 2 }
-            if let limited = await admission.admit(RateLimiter.Demand(requestID: requestID, grant: grant, tokens: tokens,
-                                                                       costPicoUSD: 0, inFlightTTLMs: ttl)) {
-                return reject(limited)
-            }
+            let demand = RateLimiter.Demand(requestID: requestID, grant: grant, tokens: TokenEstimate.texts(call.input), costPicoUSD: 0,
+                                            inFlightTTLMs: gatewaySettings.inFlightTTLMs(deadline: deadline))
+            if let limited = await admission.admit(demand) { return reject(limited) }
         }
         let task = EmbeddingTask(requestID: requestID, principal: grant.principal, model: call.model, input: call.input,
                                  replyTo: replyTopic, deadlineMs: deadline, receivedAtMs: Timestamp.nowMs())
-        var headers = EventHeaders.make(type: EmbeddingTask.eventType, id: requestID, source: "switchboard-ingress", extra: [
-            KafkaHeader(CEHeader.replyTo, replyTopic),
-            KafkaHeader(CEHeader.deadline, String(deadline)),
-        ])
-        if let traceParent = request.headers[IngressHeader.traceParent] {
-            headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
-        }
+        let headers = callHeaders(type: EmbeddingTask.eventType, requestID: requestID, deadline: deadline, request: request)
         let record = KafkaOutgoingRecord(topic: embedTopic, key: Array(requestID.utf8), value: EventCoding.encode(task), headers: headers)
         logEmbeddings(requestID: requestID, grant: grant, outcome: "forwarded", code: nil, start: start)
         let arrival: ReplyReader.Arrival
@@ -72,12 +62,10 @@ extension HTTPIngress {
         case .failed(let response): return response
         }
         IngressMetrics.duration(since: start)
-        guard let value = arrival.record.value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
-            return Self.error("internal_error", "the reply could not be read", route: "embeddings")
-        }
-        guard reply.status == .ok else {
-            let error = reply.error ?? ReplyError(.internalError, "the call failed")
-            return Self.error(error.code.rawValue, error.message, route: "embeddings", retryAfterMs: error.retryAfterMs)
+        let reply: Reply
+        switch Self.answer(arrival.record.value, route: "embeddings") {
+        case .ok(let ok): reply = ok
+        case .failed(let response): return response
         }
         let encoded = reply.embeddings ?? []
         var data: [IngressWire.Embedding] = []

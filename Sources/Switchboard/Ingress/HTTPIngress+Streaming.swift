@@ -23,13 +23,7 @@ extension HTTPIngress {
             return Self.error("deadline_exceeded", "no answer within \(timeout); request \(requestID)", route: "chat")
         }
         if first.record.header(CEHeader.type) != ReplyReader.deltaType {
-            guard let reply = first.record.value.flatMap({ try? EventCoding.decode(Reply.self, from: $0) }) else {
-                return Self.error("internal_error", "the reply could not be read", route: "chat")
-            }
-            if reply.status != .ok {
-                let error = reply.error ?? ReplyError(.internalError, "the request failed")
-                return Self.error(error.code.rawValue, error.message, route: "chat", retryAfterMs: error.retryAfterMs)
-            }
+            if case .failed(let response) = Self.answer(first.record.value, route: "chat") { return response }
         }
         let chunks = StreamChunks(id: "chatcmpl-\(requestID)", created: Int(Date().timeIntervalSince1970), includeUsage: includeUsage)
         let timeout = self.timeout

@@ -36,12 +36,12 @@ public struct HTTPIngress: Sendable {
     /// The embedding service's model, as calls name it (`embeddings.model`).
     let embeddingModel: String
 
-    /// - Parameter admission: limits for embedding calls; defaults to the gateway's.
+    /// - Parameter admission: limits for embedding calls (the gateway's own when it runs here).
     public init(config: SwitchboardConfig, keys: KeyDirectory, gateway: GatewayStage? = nil, admission: AdmissionControl? = nil,
                 producer: KafkaProducer, replies: ReplyReader, timeout: Duration, logger: Logger) {
         self.keys = keys
         self.gateway = gateway
-        self.admission = admission ?? gateway?.admission
+        self.admission = admission
         self.gatewaySettings = config.gateway
         self.emitter = ReplyEmitter(topics: config.topics)
         self.embedTopic = config.topics.embed
@@ -109,15 +109,8 @@ public struct HTTPIngress: Sendable {
             includeUsage = json["stream_options"]?["include_usage"]?.boolValue ?? false
         }
         let requestID = "http-" + EventID.random()
-        let deadline = Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        var headers = EventHeaders.make(type: RequestVersion.v1.eventType, id: requestID, source: "switchboard-ingress", extra: [
-            KafkaHeader(CEHeader.authorization, authorization ?? ""),
-            KafkaHeader(CEHeader.replyTo, replyTopic),
-            KafkaHeader(CEHeader.deadline, String(deadline)),
-        ])
-        if let traceParent = request.headers[IngressHeader.traceParent] {
-            headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
-        }
+        let headers = callHeaders(type: RequestVersion.v1.eventType, requestID: requestID, deadline: callDeadline(), request: request,
+                                  extra: [KafkaHeader(CEHeader.authorization, authorization ?? "")])
         var records = [KafkaOutgoingRecord(topic: requestsTopic, key: Array(requestID.utf8), value: bytes, headers: headers)]
         if let gateway {
             switch await admit(records[0], grant: grant, gateway: gateway) {
@@ -165,15 +158,47 @@ public struct HTTPIngress: Sendable {
     /// The HTTP response for a reply event's value, the call's duration recorded.
     func respond(_ value: [UInt8]?, requestID: String, start: ContinuousClock.Instant) -> Response {
         IngressMetrics.duration(since: start)
+        switch Self.answer(value, route: "chat") {
+        case .failed(let response): return response
+        case .ok(let reply):
+            return Self.json(IngressWire.completion(reply), status: 200, route: "chat", extra: [IngressHeader.requestID: requestID])
+        }
+    }
+
+    /// What a reply event's value says.
+    enum Answer {
+        case ok(Reply)
+        /// An error reply, or one that cannot be read, as the response for the caller.
+        case failed(Response)
+    }
+
+    static func answer(_ value: [UInt8]?, route: String) -> Answer {
         guard let value, let reply = try? EventCoding.decode(Reply.self, from: value) else {
-            return Self.error("internal_error", "the reply could not be read", route: "chat")
+            return .failed(error("internal_error", "the reply could not be read", route: route))
         }
         guard reply.status == .ok else {
-            let error = reply.error ?? ReplyError(.internalError, "the request failed")
-            return Self.error(error.code.rawValue, error.message, route: "chat", retryAfterMs: error.retryAfterMs)
+            let failure = reply.error ?? ReplyError(.internalError, "the request failed")
+            return .failed(error(failure.code.rawValue, failure.message, route: route, retryAfterMs: failure.retryAfterMs))
         }
-        return Self.json(IngressWire.completion(reply), status: 200, route: "chat",
-                         extra: [IngressHeader.requestID: requestID])
+        return .ok(reply)
+    }
+
+    /// Epoch milliseconds by which a call received now must be answered.
+    func callDeadline() -> Int64 {
+        Timestamp.nowMs() + Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// The CloudEvents headers of a call's event: its id, this ingress's reply topic, the
+    /// deadline, the caller's trace context if any, and `extra`.
+    func callHeaders(type: String, requestID: String, deadline: Int64, request: Request, extra: [KafkaHeader] = []) -> [KafkaHeader] {
+        var headers = EventHeaders.make(type: type, id: requestID, source: "switchboard-ingress", extra: extra + [
+            KafkaHeader(CEHeader.replyTo, replyTopic),
+            KafkaHeader(CEHeader.deadline, String(deadline)),
+        ])
+        if let traceParent = request.headers[IngressHeader.traceParent] {
+            headers.append(KafkaHeader(CEHeader.traceParent, traceParent))
+        }
+        return headers
     }
 
     /// Whether the body contains `"stream"` at all: most calls do not, and then the body is

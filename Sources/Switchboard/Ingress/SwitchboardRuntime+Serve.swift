@@ -43,13 +43,11 @@ extension SwitchboardRuntime {
         // On the dev Kafka a metadata request creates the topic; a real cluster needs it applied.
         try await producer.prepare(topics: topics + [config.topics.embed, replyTopic])
         let replies = try await ReplyReader(configuration: consumerConfiguration, topic: replyTopic, logger: logger)
-        // The door checks keys with the gateway's own directory (one cache) when it runs here.
-        let keys = gateway?.keys ?? KeyDirectory(store: KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results),
-                                                 redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
-                                                 cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: RedisOutage(logger: logger))
-        // Embedding calls are admitted here whether or not chat calls are.
-        let admission = gateway?.admission ?? AdmissionControl(limiter: RateLimiter(redis: redis, prefix: config.redis.keyPrefix),
-                                                               policy: config.gateway.redisFailure, outage: RedisOutage(logger: logger))
+        // The door checks keys with the gateway's own directory (one cache) when it runs here, and
+        // embedding calls are admitted here whether or not chat calls are.
+        let outage = RedisOutage(logger: logger)
+        let keys = gateway?.keys ?? KeyDirectory(config: config, redis: redis, outage: outage)
+        let admission = gateway?.admission ?? AdmissionControl(config: config, redis: redis, outage: outage)
         let ingress = HTTPIngress(config: config, keys: keys, gateway: gateway, admission: admission, producer: producer, replies: replies,
                                   timeout: options.timeout, logger: logger)
         let router = Router()

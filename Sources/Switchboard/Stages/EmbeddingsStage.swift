@@ -48,6 +48,8 @@ public struct EmbeddingsStage: Stage {
             } ?? []
             return StageResult(outputs: outputs, deadLetter: reason)
         }
+        // From the ingress to this stage, not counting the work below.
+        let queuedMs = max(0, Double(Timestamp.nowMs() - task.receivedAtMs))
         func reject(_ error: ReplyError) -> StageResult {
             log(task, outcome: "rejected", code: error.code.rawValue, tokens: 0, start: start)
             return StageResult(outputs: emitter.rejection(error, requestID: task.requestID, principal: task.principal, replyTo: task.replyTo,
@@ -79,7 +81,7 @@ public struct EmbeddingsStage: Stage {
         let embedMs = elapsedMs(since: embedStart)
         let usage = Usage(inputTokens: tokens, outputTokens: 0, costPicoUSD: 0)
         var reply = Reply(requestID: task.requestID, status: .ok, provider: "local", model: modelName, usage: usage,
-                          timings: ["queue_ms": max(0, Double(Timestamp.nowMs() - task.receivedAtMs)) , "embed_ms": embedMs])
+                          timings: ["queue_ms": queuedMs, "embed_ms": embedMs])
         reply.embeddings = vectors.map(EmbeddingVector.encode)
         let event = UsageEvent(requestID: task.requestID, tenant: task.principal.tenant, keyID: task.principal.keyID, status: .ok,
                                errorCode: nil, stage: name, provider: "local", model: modelName, inputTokens: tokens, outputTokens: 0,

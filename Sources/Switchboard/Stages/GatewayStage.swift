@@ -47,10 +47,8 @@ public struct GatewayStage: Stage {
         versionsByTopic = versions
         inputTopics = [config.topics.requests] + (config.topics.requestsV2.map { [$0] } ?? [])
         let outage = RedisOutage(logger: logger)
-        let store = KeyStore(tenants: config.tenants, defaultReplyTopic: config.topics.results)
-        keys = KeyDirectory(store: store, redis: config.gateway.keysInRedis ? redis : nil, prefix: config.redis.keyPrefix,
-                            cacheTTL: .milliseconds(config.gateway.keyCacheMs), outage: outage)
-        admission = redis.map { AdmissionControl(limiter: RateLimiter(redis: $0, prefix: config.redis.keyPrefix), policy: config.gateway.redisFailure, outage: outage) }
+        keys = KeyDirectory(config: config, redis: redis, outage: outage)
+        admission = redis.map { AdmissionControl(config: config, redis: $0, outage: outage) }
         models = ModelCatalog(models: config.models, defaultModel: config.defaultModel)
         modelList = config.models
         routed = config.routing != nil
@@ -195,9 +193,8 @@ public struct GatewayStage: Stage {
     func demand(requestID: String, request: ChatRequest, model: ModelConfig?, promptTokens: Int, grant: KeyGrant, deadline: Int64?) -> RateLimiter.Demand {
         let output = request.maxTokens ?? settings.defaultMaxTokens
         let cost = model.map { ModelCatalog.cost($0, inputTokens: promptTokens, outputTokens: output) } ?? 0
-        var ttl = settings.inFlightTTLMs
-        if let deadline { ttl = max(1000, min(ttl, Int(deadline - Timestamp.nowMs()) + 5000)) }
-        return RateLimiter.Demand(requestID: requestID, grant: grant, tokens: promptTokens + output, costPicoUSD: cost, inFlightTTLMs: ttl)
+        return RateLimiter.Demand(requestID: requestID, grant: grant, tokens: promptTokens + output, costPicoUSD: cost,
+                                  inFlightTTLMs: settings.inFlightTTLMs(deadline: deadline))
     }
 
     func log(requestID: String, principal: Principal?, version: RequestVersion, outcome: String, code: String?,

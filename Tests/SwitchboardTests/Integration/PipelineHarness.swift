@@ -13,27 +13,21 @@ import VectorStores
 /// One embedding model per test process: loading it takes a moment and 90 MB.
 enum SharedEmbedder {
     private static let model = Mutex<MiniLMEmbedder?>(nil)
-
     private static let callsModel = Mutex<MiniLMEmbedder?>(nil)
 
-    static func get() throws -> MiniLMEmbedder {
-        try model.withLock { current in
-            if let current { return current }
-            let loaded = try load()
-            current = loaded
-            return loaded
-        }
-    }
+    static func get() throws -> MiniLMEmbedder { try loaded(model) }
 
     /// A second model for the stages that answer embedding calls, so those calls never queue
     /// behind another suite's corpus on the first one (a call waits for every batch queued
     /// before it, and the HTTP tests have deadlines).
-    static func forCalls() throws -> MiniLMEmbedder {
-        try callsModel.withLock { current in
+    static func forCalls() throws -> MiniLMEmbedder { try loaded(callsModel) }
+
+    private static func loaded(_ slot: borrowing Mutex<MiniLMEmbedder?>) throws -> MiniLMEmbedder {
+        try slot.withLock { current in
             if let current { return current }
-            let loaded = try load()
-            current = loaded
-            return loaded
+            let model = try load()
+            current = model
+            return model
         }
     }
 
